@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { supportConfigSchema, type SupportConfig } from './schema';
+
+// Process configuration comes from the environment only, validated once at start-up; a bad value
+// stops the process with a message naming the variable. Secrets have no defaults.
+
+const agentSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  name: z.string().min(1),
+  token: z.string().min(16),
+  queues: z.array(z.string().min(1)).min(1),
+  capacity: z.number().int().positive().default(5),
+});
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+const keyList = z
+  .string()
+  .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, 'each key needs at least 16 characters')).min(1));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('tandem-conversations'),
+  MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/tandem'),
+  OLLAMA_HOST: z.string().optional(),
+  OLLAMA_MODEL: z.string().default('tandem-smollm2'),
+  TANDEM_SUPPORT_CONFIG: z.string().default('config/support.default.json'),
+  TANDEM_MODEL_PATH: z.string().default('models/default.json'),
+  /** Keys the business's own client uses to start conversations. */
+  TANDEM_API_KEYS: keyList,
+  /** Signs per-conversation tokens. */
+  TANDEM_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters'),
+  /** Keys for operators (metrics, knowledge base, training). */
+  TANDEM_OPERATOR_KEYS: keyList,
+  /** JSON array of agents: [{ id, name, token, queues, capacity }]. */
+  TANDEM_AGENTS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(agentSchema)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** The business's support configuration file, validated. */
+export function loadSupportConfig(path: string): SupportConfig {
+  const file = resolve(path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`TANDEM_SUPPORT_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = supportConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`TANDEM_SUPPORT_CONFIG ${file} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  const categoryIds = new Set(config.categories.map((c) => c.id));
+  const queueIds = new Set(config.queues.map((q) => q.id));
+  for (const [label, category] of Object.entries(config.intentCategories)) {
+    if (!categoryIds.has(category)) throw new ConfigError(`intentCategories.${label}: unknown category ${category}`);
+  }
+  for (const c of config.categories) {
+    if (!queueIds.has(c.queue)) throw new ConfigError(`categories.${c.id}.queue: unknown queue ${c.queue}`);
+  }
+  if (!queueIds.has(config.sla.overflowQueue)) throw new ConfigError(`sla.overflowQueue: unknown queue`);
+  return config;
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+// The business's support configuration: one validated document, loaded at start and passed into
+// workflows as input so a replay sees exactly what the original run saw.
+
+const category = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  label: z.string().min(1),
+  /** informational: the AI answers; human: always goes to a person. */
+  handling: z.enum(['informational', 'human']),
+  queue: z.string().min(1),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']),
+});
+
+const weeklyPeriod = z.object({
+  /** 0 = Sunday .. 6 = Saturday */
+  day: z.number().int().min(0).max(6),
+  start: z.string().regex(/^\d{2}:\d{2}$/),
+  end: z.string().regex(/^\d{2}:\d{2}$/),
+});
+
+const durationMs = z.number().int().positive();
+
+export const supportConfigSchema = z.object({
+  brand: z.object({
+    company: z.string().min(1),
+    assistantName: z.string().min(1),
+    tone: z.string().min(1),
+    signOff: z.string(),
+    /** Values for placeholders in knowledge articles, e.g. {"Website Name": "shop.example"}. */
+    placeholders: z.record(z.string(), z.string()),
+  }),
+  categories: z.array(category).min(1),
+  /** Model label -> category id. A label equal to a category id maps to itself. */
+  intentCategories: z.record(z.string(), z.string()),
+  escalation: z.object({
+    keywords: z.array(z.string().min(1)),
+    /** One message at or below this sentiment escalates. */
+    veryNegativeSentiment: z.number().min(-1).max(1),
+    /** Escalate when sentiment falls by at least `drop` across the last `window` messages and ends negative. */
+    negativeTrend: z.object({ window: z.number().int().min(2), drop: z.number().positive() }),
+    /** Escalate when the customer asks the same thing this many times. */
+    repeat: z.object({ count: z.number().int().min(2), similarity: z.number().min(0).max(1) }),
+    /** Escalate when the classifier's confidence is below this. */
+    lowConfidence: z.number().min(0).max(1),
+    highValue: z.object({
+      lifetimeValueAtLeast: z.number().nonnegative(),
+      tiers: z.array(z.string()),
+      /** Categories in which a high-value customer goes straight to a person. */
+      categories: z.array(z.string()),
+    }),
+  }),
+  queues: z.array(z.object({ id: z.string().min(1), label: z.string().min(1) })).min(1),
+  sla: z.object({
+    timeZone: z.string().min(1),
+    businessHours: z.array(weeklyPeriod),
+    /** ISO dates (YYYY-MM-DD) in `timeZone` with no business hours. */
+    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)),
+    policies: z.record(
+      z.enum(['low', 'normal', 'high', 'urgent']),
+      z.object({
+        firstResponseMs: durationMs,
+        resolutionMs: durationMs,
+        nextResponseMs: durationMs.optional(),
+        calendar: z.enum(['calendar', 'business']),
+      }),
+    ),
+    /** Fraction of a target after which a warning is raised. */
+    warnAt: z.number().min(0).max(1),
+    breachActions: z.array(z.enum(['raise_priority', 'move_to_overflow', 'notify', 'record'])),
+    overflowQueue: z.string().min(1),
+    /** A claimed task with no agent reply for this long goes back to its queue. */
+    returnAfterMs: durationMs,
+  }),
+  /** A conversation the AI is handling closes after this long without a message. */
+  idleCloseMs: durationMs,
+  /** Customer messages per conversation run before continue-as-new. */
+  messagesPerRun: z.number().int().min(10).max(1000),
+});
+
+export type SupportConfig = z.infer<typeof supportConfigSchema>;
+export type CategoryConfig = SupportConfig['categories'][number];

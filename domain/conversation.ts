@@ -1,0 +1,273 @@
+import type { SupportConfig } from '../config/schema';
+import type {
+  AnswerDraft,
+  Classification,
+  ConversationStatus,
+  CustomerProfile,
+  EscalationReason,
+  HandoffSummary,
+  Priority,
+  TranscriptMessage,
+} from './types';
+import { escalationReasons } from './escalation';
+import { routeHandoff } from './routing';
+
+export const MAX_MESSAGE_LENGTH = 4000;
+
+/** A rule broken by a request; `code` is stable and reaches API clients unchanged. */
+export class ConversationRuleError extends Error {
+  override readonly name = 'ConversationRuleError';
+  constructor(
+    readonly code: 'empty_message' | 'message_too_long' | 'conversation_closed' | 'invalid_rating' | 'not_in_handoff',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Handoff {
+  /** Workflow id of the human task: `handoff-<conversationId>-<n>`. */
+  taskId: string;
+  reasons: EscalationReason[];
+  queue: string;
+  priority: Priority;
+  summary: HandoffSummary;
+  at: string;
+}
+
+export interface Rating {
+  score: number;
+  comment?: string;
+  at: string;
+  /** Who handled the conversation when it was rated: 'ai' or an agent id. */
+  handler: string;
+}
+
+/** Everything needed to rebuild a conversation: carried across continue-as-new. */
+export interface ConversationState {
+  id: string;
+  customer: CustomerProfile;
+  status: ConversationStatus;
+  transcript: TranscriptMessage[];
+  handoffs: Handoff[];
+  /** Agent who last replied, for CSAT attribution. */
+  lastAgentId?: string;
+  rating?: Rating;
+  webhookUrl?: string;
+  createdAt: string;
+}
+
+/** What a customer message turned into, returned to the API as the Update's result. */
+export interface MessageOutcome {
+  conversationId: string;
+  messageId: string;
+  status: ConversationStatus;
+  /** The AI's answer, or the notice that a person will take over. Absent while a person handles it. */
+  reply?: TranscriptMessage;
+  handoff?: { taskId: string; reasons: EscalationReason[]; queue: string; priority: Priority };
+}
+
+export interface ConversationView extends ConversationState {
+  /** The latest classified category and escalation reasons, for lists and search. */
+  category?: string;
+}
+
+/**
+ * The conversation's rules, with no Temporal and no I/O: the workflow feeds it events and
+ * results of activities, and it decides. Unit-tested directly.
+ */
+export class Conversation {
+  constructor(private readonly state: ConversationState, private readonly config: SupportConfig) {}
+
+  static open(input: {
+    id: string;
+    customer: CustomerProfile;
+    config: SupportConfig;
+    at: string;
+    webhookUrl?: string;
+  }): Conversation {
+    return new Conversation(
+      {
+        id: input.id,
+        customer: input.customer,
+        status: 'ai',
+        transcript: [],
+        handoffs: [],
+        webhookUrl: input.webhookUrl,
+        createdAt: input.at,
+      },
+      input.config,
+    );
+  }
+
+  get snapshot(): ConversationState {
+    return this.state;
+  }
+
+  get status(): ConversationStatus {
+    return this.state.status;
+  }
+
+  get currentHandoff(): Handoff | undefined {
+    return this.state.status === 'handoff' ? this.state.handoffs.at(-1) : undefined;
+  }
+
+  get latestCategory(): string | undefined {
+    for (let i = this.state.transcript.length - 1; i >= 0; i--) {
+      const category = this.state.transcript[i]?.classification?.category;
+      if (category) return category;
+    }
+    return undefined;
+  }
+
+  view(): ConversationView {
+    return { ...this.state, category: this.latestCategory };
+  }
+
+  hasMessage(messageId: string): boolean {
+    return this.state.transcript.some((m) => m.id === messageId);
+  }
+
+  validateOpen(): void {
+    if (this.state.status === 'closed') {
+      throw new ConversationRuleError('conversation_closed', 'This conversation is closed; start a new one.');
+    }
+  }
+
+  /** Checked before anything is written to history (the Update validator). */
+  validateCustomerMessage(text: string): void {
+    this.validateOpen();
+    if (text.trim().length === 0) {
+      throw new ConversationRuleError('empty_message', 'The message is empty.');
+    }
+    if (text.length > MAX_MESSAGE_LENGTH) {
+      throw new ConversationRuleError(
+        'message_too_long',
+        `The message has ${text.length} characters; the limit is ${MAX_MESSAGE_LENGTH}.`,
+      );
+    }
+  }
+
+  addCustomerMessage(id: string, text: string, at: string): TranscriptMessage {
+    this.validateCustomerMessage(text);
+    const message: TranscriptMessage = { id, role: 'customer', text, at };
+    this.state.transcript.push(message);
+    return message;
+  }
+
+  /** The AI answers only while no person owns the conversation. */
+  get aiMayAnswer(): boolean {
+    return this.state.status === 'ai';
+  }
+
+  /**
+   * Records what the classifier understood and returns every escalation rule that fires.
+   * An empty list means the AI should answer.
+   */
+  classify(messageId: string, classification: Classification): EscalationReason[] {
+    const index = this.state.transcript.findIndex((m) => m.id === messageId);
+    const message = this.state.transcript[index];
+    if (!message) throw new Error(`unknown message ${messageId}`);
+    message.classification = classification;
+    return escalationReasons({
+      config: this.config,
+      customer: this.state.customer,
+      transcript: this.state.transcript.slice(0, index),
+      message: { text: message.text, classification },
+    });
+  }
+
+  addAiAnswer(inReplyTo: string, answer: AnswerDraft, at: string): TranscriptMessage {
+    const message: TranscriptMessage = {
+      id: `ai-${inReplyTo}`,
+      role: 'ai',
+      text: answer.text,
+      at,
+      citations: answer.citations,
+    };
+    this.state.transcript.push(message);
+    return message;
+  }
+
+  /** Where the next human task goes and with what priority. */
+  route(reasons: EscalationReason[]): { queue: string; priority: Priority } {
+    const latest = [...this.state.transcript].reverse().find((m) => m.classification)?.classification;
+    return routeHandoff({
+      config: this.config,
+      classification: latest,
+      reasons,
+      customer: this.state.customer,
+      transcript: this.state.transcript,
+    });
+  }
+
+  nextHandoffId(): string {
+    return `handoff-${this.state.id}-${this.state.handoffs.length + 1}`;
+  }
+
+  /** From here on the AI stays silent; the returned notice tells the customer a person is coming. */
+  handOff(
+    input: { reasons: EscalationReason[]; queue: string; priority: Priority; summary: HandoffSummary; at: string },
+    inReplyTo: string,
+    notice: string,
+  ): { handoff: Handoff; notice: TranscriptMessage } {
+    const handoff: Handoff = { taskId: this.nextHandoffId(), ...input };
+    this.state.handoffs.push(handoff);
+    this.state.status = 'handoff';
+    const message: TranscriptMessage = { id: `handoff-notice-${inReplyTo}`, role: 'system', text: notice, at: input.at };
+    this.state.transcript.push(message);
+    return { handoff, notice: message };
+  }
+
+  /** The customer-facing line sent when a person takes over. */
+  handoffNotice(): string {
+    const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
+    return `Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+  }
+
+  addAgentMessage(input: { id: string; agentId: string; text: string; internal: boolean; at: string }): TranscriptMessage {
+    const message: TranscriptMessage = {
+      id: input.id,
+      role: 'agent',
+      text: input.text,
+      at: input.at,
+      authorId: input.agentId,
+      internal: input.internal || undefined,
+    };
+    this.state.transcript.push(message);
+    if (!input.internal) this.state.lastAgentId = input.agentId;
+    return message;
+  }
+
+  /** The person resolved the task: the AI may answer again. */
+  resolveHandoff(at: string, note?: string): TranscriptMessage | undefined {
+    if (this.state.status !== 'handoff') return undefined;
+    this.state.status = 'ai';
+    if (!note) return undefined;
+    const message: TranscriptMessage = { id: `resolved-${this.state.handoffs.length}`, role: 'system', text: note, at };
+    this.state.transcript.push(message);
+    return message;
+  }
+
+  validateRating(score: number): void {
+    if (!Number.isInteger(score) || score < 1 || score > 5) {
+      throw new ConversationRuleError('invalid_rating', 'A rating is a whole number from 1 to 5.');
+    }
+  }
+
+  rate(score: number, comment: string | undefined, at: string): Rating {
+    this.validateRating(score);
+    const handler = this.state.handoffs.length > 0 ? (this.state.lastAgentId ?? 'human') : 'ai';
+    this.state.rating = { score, comment, at, handler };
+    return this.state.rating;
+  }
+
+  close(): void {
+    this.state.status = 'closed';
+  }
+
+  /** Customer messages in the whole conversation, for continue-as-new accounting. */
+  get customerMessageCount(): number {
+    return this.state.transcript.filter((m) => m.role === 'customer').length;
+  }
+}

@@ -1,0 +1,95 @@
+// The vocabulary shared by every layer. Plain data only: these values travel through Temporal
+// payloads, MongoDB documents and HTTP bodies unchanged.
+
+export type Role = 'customer' | 'ai' | 'agent' | 'system';
+
+/** What the model understood of one customer message. */
+export interface Classification {
+  /** The model's own label (a Bitext intent, a business's ticket label, or a category id). */
+  intent: string;
+  /** The product category the label maps to (configuration `intentCategories`). */
+  category: string;
+  /** Calibrated probability that `intent` is right, 0..1; same meaning for every provider. */
+  confidence: number;
+  /** -1 (very negative) .. 1 (very positive). */
+  sentiment: number;
+  /** Which model produced it, so feedback can be linked to a model version. */
+  modelVersion: string;
+}
+
+export interface TranscriptMessage {
+  /** The client's message id for customer messages; a deterministic id for everything else. */
+  id: string;
+  role: Role;
+  text: string;
+  /** ISO-8601 time, taken from workflow time. */
+  at: string;
+  /** Agent id for agent messages. */
+  authorId?: string;
+  classification?: Classification;
+  /** Knowledge-base article ids an AI answer used. */
+  citations?: string[];
+  /** Agent-only note, never shown to the customer. */
+  internal?: boolean;
+}
+
+export interface CustomerProfile {
+  id: string;
+  name: string;
+  email: string;
+  tier?: string;
+  plan?: string;
+  lifetimeValue?: number;
+}
+
+/** Why a conversation went to a person. `code` is stable: reports and tests depend on it. */
+export interface EscalationReason {
+  code: EscalationCode;
+  detail?: string;
+}
+
+export type EscalationCode =
+  | 'sentiment'
+  | 'sentiment_trend'
+  | 'keyword'
+  | 'repeat'
+  | 'human_request'
+  | 'low_confidence'
+  | `category:${string}`
+  | 'llm_failure'
+  | 'high_value'
+  | 'customer_request';
+
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
+
+export interface KnowledgeArticle {
+  id: string;
+  title: string;
+  /** Questions this article answers: retrieval matches customer messages against them. */
+  questions: string[];
+  /** Answer text; may hold placeholders such as {{Website Name}} filled from configuration. */
+  body: string;
+  category: string;
+  /** Intent label the article was written for, when known. */
+  intent?: string;
+}
+
+export interface AnswerDraft {
+  text: string;
+  citations: string[];
+}
+
+/** What a human agent receives when the AI hands a conversation over. */
+export interface HandoffSummary {
+  /** The customer's issue in one or two sentences. */
+  issue: string;
+  /** What the AI already tried (answers given, articles cited). */
+  aiTried: string;
+  /** The customer's mood in a word or short phrase, from sentiment. */
+  mood: string;
+  /** A first line the agent can send, in the playbook's spirit. */
+  suggestedFirstLine: string;
+}
+
+export type ConversationStatus = 'ai' | 'handoff' | 'closed';
