@@ -1,0 +1,127 @@
+import type { SupportConfig } from '../config/schema';
+import { similarity, wordMatch } from './text';
+import type { Classification, CustomerProfile, EscalationReason, TranscriptMessage } from './types';
+
+// Each trigger is a pure rule that returns its reason or nothing; every threshold comes from the
+// business's configuration. `llm_failure` and `customer_request` are decided by the workflow.
+
+/** What the escalation rules look at for one new customer message. */
+export interface EscalationInput {
+  config: SupportConfig;
+  customer: CustomerProfile;
+  /** The conversation so far, before this message. */
+  transcript: TranscriptMessage[];
+  message: { text: string; classification: Classification };
+}
+
+export type EscalationRule = (input: EscalationInput) => EscalationReason | undefined;
+
+/** The category a customer picks by asking for a person; it has its own reason code. */
+export const HUMAN_REQUEST_CATEGORY = 'human_request';
+
+export function isVeryNegative(sentiment: number, config: SupportConfig): boolean {
+  return sentiment <= config.escalation.veryNegativeSentiment;
+}
+
+export function isHighValueCustomer(customer: CustomerProfile, config: SupportConfig): boolean {
+  const { lifetimeValueAtLeast, tiers } = config.escalation.highValue;
+  const tier = customer.tier?.toLowerCase();
+  return (
+    (customer.lifetimeValue !== undefined && customer.lifetimeValue >= lifetimeValueAtLeast) ||
+    (tier !== undefined && tiers.some((candidate) => candidate.toLowerCase() === tier))
+  );
+}
+
+export const humanRequestRule: EscalationRule = ({ message }) =>
+  message.classification.category === HUMAN_REQUEST_CATEGORY ? { code: 'human_request' } : undefined;
+
+export const categoryRule: EscalationRule = ({ config, message }) => {
+  const id = message.classification.category;
+  const category = config.categories.find((candidate) => candidate.id === id);
+  if (!category || category.handling !== 'human' || id === HUMAN_REQUEST_CATEGORY) return undefined;
+  return { code: `category:${id}`, detail: category.label };
+};
+
+export const keywordRule: EscalationRule = ({ config, message }) => {
+  const matched = config.escalation.keywords.filter((keyword) => wordMatch(message.text, keyword));
+  return matched.length > 0 ? { code: 'keyword', detail: matched.join(', ') } : undefined;
+};
+
+export const sentimentRule: EscalationRule = ({ config, message }) => {
+  const { sentiment } = message.classification;
+  return isVeryNegative(sentiment, config) ? { code: 'sentiment', detail: sentiment.toFixed(2) } : undefined;
+};
+
+/**
+ * Fires when the customer's mood fell by at least `drop` over the last `window` customer messages
+ * (this one included) and this message is negative. The fall is measured from the best moment in
+ * the window, so "fine, fine, annoyed" and "fine, annoyed, more annoyed" both count.
+ */
+export const sentimentTrendRule: EscalationRule = ({ config, transcript, message }) => {
+  const { window, drop } = config.escalation.negativeTrend;
+  const current = message.classification.sentiment;
+  if (current >= 0) return undefined;
+  const earlier = customerMessages(transcript)
+    .flatMap((previous) => (previous.classification ? [previous.classification.sentiment] : []))
+    .slice(-(window - 1));
+  if (earlier.length === 0) return undefined;
+  const best = Math.max(...earlier);
+  return best - current >= drop
+    ? { code: 'sentiment_trend', detail: `${best.toFixed(2)} → ${current.toFixed(2)}` }
+    : undefined;
+};
+
+/**
+ * Fires when the customer has now asked the same thing `repeat.count` times. Two messages ask the
+ * same thing when the classifier, confident about both, gives them the same intent, or, unless it
+ * is confident they differ, when their texts are at least `repeat.similarity` alike.
+ */
+export const repeatRule: EscalationRule = ({ config, transcript, message }) => {
+  const { count, similarity: alike } = config.escalation.repeat;
+  const confident = (classification?: Classification): classification is Classification =>
+    classification !== undefined && classification.confidence >= config.escalation.lowConfidence;
+  const asksSameThing = (previous: TranscriptMessage): boolean => {
+    if (confident(previous.classification) && confident(message.classification)) {
+      return previous.classification.intent === message.classification.intent;
+    }
+    return similarity(previous.text, message.text) >= alike;
+  };
+  const times = 1 + customerMessages(transcript).filter(asksSameThing).length;
+  return times >= count ? { code: 'repeat', detail: `asked ${times} times` } : undefined;
+};
+
+export const highValueRule: EscalationRule = ({ config, customer, message }) => {
+  const inCategory = config.escalation.highValue.categories.includes(message.classification.category);
+  return inCategory && isHighValueCustomer(customer, config) ? { code: 'high_value' } : undefined;
+};
+
+export const lowConfidenceRule: EscalationRule = ({ config, message }) => {
+  const { confidence } = message.classification;
+  return confidence < config.escalation.lowConfidence
+    ? { code: 'low_confidence', detail: confidence.toFixed(2) }
+    : undefined;
+};
+
+/**
+ * The rules in reporting order: what the customer asked for or is about first, then how they
+ * feel, then how the conversation went, then who they are, and the model's doubt last.
+ */
+export const ESCALATION_RULES: readonly EscalationRule[] = [
+  humanRequestRule,
+  categoryRule,
+  keywordRule,
+  sentimentRule,
+  sentimentTrendRule,
+  repeatRule,
+  highValueRule,
+  lowConfidenceRule,
+];
+
+/** Every rule that fires for this message, in a stable order; empty means the AI may answer. */
+export function escalationReasons(input: EscalationInput): EscalationReason[] {
+  return ESCALATION_RULES.flatMap((rule) => rule(input) ?? []);
+}
+
+function customerMessages(transcript: TranscriptMessage[]): TranscriptMessage[] {
+  return transcript.filter((entry) => entry.role === 'customer');
+}
