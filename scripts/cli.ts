@@ -1,0 +1,227 @@
+// `./tandem start | stop | status | test`: the two commands of the README's quick start and the
+// two that go with them. Everything is started through the service manager in scripts/stack.ts.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  REPO_ROOT,
+  SERVICES,
+  httpOk,
+  listProcesses,
+  readPorts,
+  serviceLogPath,
+  sleep,
+  startProcess,
+  startStack,
+  stopProcess,
+  stopStack,
+  tail,
+  type ServiceName,
+} from './stack';
+
+const DEV_RUN_DIR = path.join(REPO_ROOT, '.run', 'dev');
+const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const API_READY_TIMEOUT_MS = 120_000;
+
+const USAGE = `usage: ./tandem <command>
+  start [--ollama]   start Temporal, FerretDB (and Ollama), the worker and the API in the background
+  stop               stop everything \`start\` started
+  status             show what runs where
+  test [jest args]   type-check, lint and run every test (services are started for the tests)`;
+
+function portFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name} must be a TCP port, got "${value}"`);
+  return port;
+}
+
+const CREDENTIAL_VARIABLES = ['TANDEM_API_KEYS', 'TANDEM_OPERATOR_KEYS', 'TANDEM_TOKEN_SECRET', 'TANDEM_AGENTS'] as const;
+
+/**
+ * Secrets have no defaults in the product, so a local stack gets its own, made once and kept in
+ * .run/dev/credentials.json (readable by the owner only); variables set in the environment win.
+ */
+function devCredentials(): { values: Record<string, string>; file: string } {
+  const file = path.join(DEV_RUN_DIR, 'credentials.json');
+  if (!fs.existsSync(file)) {
+    const secret = (prefix: string): string => `${prefix}-${randomBytes(24).toString('hex')}`;
+    const supportConfig = JSON.parse(
+      fs.readFileSync(path.resolve(REPO_ROOT, process.env.TANDEM_SUPPORT_CONFIG ?? 'config/support.default.json'), 'utf8'),
+    ) as { queues: { id: string }[] };
+    const agents = [
+      { id: 'dev-agent', name: 'Dev Agent', token: secret('agent'), queues: supportConfig.queues.map((q) => q.id), capacity: 5 },
+    ];
+    const values: Record<string, string> = {
+      TANDEM_API_KEYS: secret('api'),
+      TANDEM_OPERATOR_KEYS: secret('operator'),
+      TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
+      TANDEM_AGENTS: JSON.stringify(agents),
+    };
+    fs.mkdirSync(DEV_RUN_DIR, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+  }
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  const values = Object.fromEntries(CREDENTIAL_VARIABLES.map((name) => [name, process.env[name] || stored[name] || '']));
+  return { values, file };
+}
+
+async function start(args: string[]): Promise<number> {
+  const entries = ['workers/main.ts', 'api/main.ts'].filter((file) => !fs.existsSync(path.join(REPO_ROOT, file)));
+  if (entries.length > 0) {
+    console.error(`Cannot start: ${entries.join(' and ')} missing from ${REPO_ROOT}.`);
+    return 1;
+  }
+  const useOllama = args.includes('--ollama') || process.env.TANDEM_OLLAMA === '1';
+  const services: ServiceName[] = useOllama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
+  const apiPort = portFromEnv('PORT', 3000);
+  const stack = await startStack({
+    services,
+    runDir: DEV_RUN_DIR,
+    ports: {
+      temporal: portFromEnv('TEMPORAL_PORT', 7233),
+      temporalUi: portFromEnv('TEMPORAL_UI_PORT', 8233),
+      mongo: portFromEnv('MONGO_PORT', 27017),
+      ollama: portFromEnv('OLLAMA_PORT', 11434),
+    },
+  });
+
+  const credentials = devCredentials();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...credentials.values,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGO_URL: stack.mongoUrl,
+    PORT: String(apiPort),
+  };
+  if (stack.ollamaHost) {
+    env.OLLAMA_HOST = stack.ollamaHost;
+    env.OLLAMA_MODEL = stack.ollamaModel;
+  } else {
+    delete env.OLLAMA_HOST;
+    delete env.OLLAMA_MODEL;
+  }
+
+  // Restarted on every start so code changes take effect.
+  await stopProcess(DEV_RUN_DIR, 'api');
+  await stopProcess(DEV_RUN_DIR, 'worker');
+  startProcess(DEV_RUN_DIR, 'worker', TSX, ['workers/main.ts'], env);
+  startProcess(DEV_RUN_DIR, 'api', TSX, ['api/main.ts'], env);
+
+  const healthUrl = `http://127.0.0.1:${apiPort}/health`;
+  const deadline = Date.now() + API_READY_TIMEOUT_MS;
+  while (!(await httpOk(healthUrl))) {
+    const crashed = listProcesses(DEV_RUN_DIR).filter((p) => (p.name === 'api' || p.name === 'worker') && !p.alive);
+    if (crashed.length > 0 || Date.now() > deadline) {
+      const why = crashed.length > 0 ? `${crashed.map((p) => p.name).join(' and ')} exited` : `no 200 within ${API_READY_TIMEOUT_MS / 1000} s`;
+      console.error(`The API did not become healthy at ${healthUrl}: ${why}.`);
+      for (const name of ['api', 'worker']) {
+        const log = serviceLogPath(DEV_RUN_DIR, name);
+        console.error(`--- last lines of ${log} ---\n${tail(log)}`);
+      }
+      console.error('Services stay up; `./tandem stop` stops everything.');
+      return 1;
+    }
+    await sleep(500);
+  }
+
+  const logs = path.relative(process.cwd(), path.join(DEV_RUN_DIR, 'logs')) || '.';
+  console.log(`Tandem is running.
+  API          http://127.0.0.1:${apiPort}  (health: ${healthUrl})
+  Temporal UI  ${stack.temporalUiUrl ?? `external server at ${stack.temporalAddress}`}
+  Temporal     ${stack.temporalAddress}
+  Database     ${stack.mongoUrl}
+  LLM          ${stack.ollamaHost ? `Ollama at ${stack.ollamaHost}, model ${stack.ollamaModel}` : 'embedded model (start with --ollama for Ollama)'}
+  Logs         ${logs}/
+  Credentials  ${path.relative(process.cwd(), credentials.file)} (API, operator and agent keys of this local stack)
+Stop it with: ./tandem stop`);
+  return 0;
+}
+
+async function stop(): Promise<number> {
+  const stopped = await stopStack(DEV_RUN_DIR);
+  console.log(stopped.length > 0 ? `Stopped: ${stopped.join(', ')}.` : 'Nothing was running.');
+  return 0;
+}
+
+function status(): number {
+  for (const runDir of [DEV_RUN_DIR, TEST_RUN_DIR]) {
+    const processes = listProcesses(runDir);
+    if (processes.length === 0) continue;
+    const ports = readPorts(runDir);
+    console.log(`${path.relative(REPO_ROOT, runDir)}:`);
+    for (const p of processes) {
+      const service = SERVICES.find((name) => name === p.name);
+      const where = ports && service ? ` 127.0.0.1:${ports[service]}` : '';
+      console.log(`  ${p.name.padEnd(9)} ${p.alive ? 'running' : 'dead   '} pid ${String(p.pid).padEnd(8)}${where}  log ${p.logPath}`);
+    }
+  }
+  if (listProcesses(DEV_RUN_DIR).length + listProcesses(TEST_RUN_DIR).length === 0) console.log('Nothing is running.');
+  return 0;
+}
+
+function test(jestArgs: string[]): number {
+  const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+  const resultsFile = path.join(TEST_RUN_DIR, 'jest-results.json');
+  fs.mkdirSync(TEST_RUN_DIR, { recursive: true });
+  fs.rmSync(resultsFile, { force: true });
+  const steps: [string, string, string[]][] = [
+    ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+    ['lint', bin('eslint'), ['.']],
+    ['jest', bin('jest'), ['--json', `--outputFile=${resultsFile}`, ...jestArgs]],
+  ];
+  for (const [label, command, args] of steps) {
+    const started = Date.now();
+    console.log(`\n▶ ${label}: ${path.basename(command)} ${args.join(' ')}`);
+    const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (result.status !== 0) {
+      console.error(`✗ ${label} failed after ${seconds} s`);
+      printJestTotals(resultsFile);
+      return result.status ?? 1;
+    }
+    console.log(`✓ ${label} passed in ${seconds} s`);
+  }
+  printJestTotals(resultsFile);
+  return 0;
+}
+
+/** One plain closing line with the totals, the same whatever reporter jest used. */
+function printJestTotals(resultsFile: string): void {
+  if (!fs.existsSync(resultsFile)) return;
+  const totals = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
+  console.log(`jest: ${totals.numPassedTests} passed, ${totals.numFailedTests} failed, ${totals.numPendingTests + totals.numTodoTests} skipped`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'stop':
+      return stop();
+    case 'status':
+      return status();
+    case 'test':
+      return test(rest);
+    default:
+      console.error(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import mongoose from 'mongoose';
+import { SEARCH_ATTRIBUTES, restartTemporal } from '../../scripts/stack';
+import { finishSignal, stageQuery, waitForFinish } from '../fixtures/workflows';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through jest's global setup`);
+  return value;
+};
+
+const temporalManaged = (process.env.TANDEM_TEST_MANAGED ?? '').split(',').includes('temporal');
+
+describe('the service stack', () => {
+  let connection: Connection;
+  let client: Client;
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: env('TEMPORAL_ADDRESS') });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  test('when asked for health, then Temporal serves with the custom search attributes registered', async () => {
+    const health = await connection.healthService.check({});
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+
+    expect(health.status).toBe(1); // SERVING
+    expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(Object.keys(SEARCH_ATTRIBUTES)));
+  });
+
+  test('when pinged through mongoose, then the database answers', async () => {
+    const db = mongoose.createConnection(env('MONGO_URL'), { serverSelectionTimeoutMS: 5_000 });
+    try {
+      await db.asPromise();
+      const reply = await db.db?.admin().ping();
+      expect(reply?.ok).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('when listing models, then Ollama has the configured model', async () => {
+    const response = await fetch(new URL('/api/tags', env('OLLAMA_HOST')));
+    const tags = (await response.json()) as { models: { name: string }[] };
+
+    expect(response.status).toBe(200);
+    expect(tags.models.map((m) => m.name)).toContain(`${env('OLLAMA_MODEL')}:latest`);
+  });
+
+  describe('a workflow across a Temporal restart', () => {
+    let bundle: WorkflowBundleWithSourceMap;
+
+    beforeAll(async () => {
+      bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows'), logger: quietLogger });
+    });
+
+    (temporalManaged ? test : test.skip)(
+      'when the dev server is killed and started again, then a running workflow continues and completes',
+      async () => {
+        const taskQueue = `stack-test-${randomUUID()}`;
+        const workerConnection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+        const worker = await Worker.create({ connection: workerConnection, taskQueue, workflowBundle: bundle });
+        try {
+          await worker.runUntil(async () => {
+            const handle = await client.workflow.start(waitForFinish, { taskQueue, workflowId: `stack-test-${randomUUID()}` });
+            expect(await handle.query(stageQuery)).toBe('waiting');
+
+            await restartTemporal(env('TANDEM_TEST_RUN_DIR'));
+
+            await handle.signal(finishSignal, 'after restart');
+            expect(await handle.result()).toBe('finished: after restart');
+          });
+        } finally {
+          await workerConnection.close();
+        }
+      },
+    );
+  });
+});
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

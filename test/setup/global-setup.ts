@@ -1,0 +1,14 @@
+import { acquireTestStack, TEST_RUN_DIR } from './test-stack';
+
+/** Starts (or reuses) the test stack and hands its addresses to the test workers through the environment. */
+export default async function globalSetup(): Promise<void> {
+  const stack = await acquireTestStack();
+  process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
+  process.env.MONGO_URL = stack.mongoUrl;
+  if (stack.ollamaHost && stack.ollamaModel) {
+    process.env.OLLAMA_HOST = stack.ollamaHost;
+    process.env.OLLAMA_MODEL = stack.ollamaModel;
+  }
+  process.env.TANDEM_TEST_RUN_DIR = TEST_RUN_DIR;
+  process.env.TANDEM_TEST_MANAGED = stack.managed.join(',');
+}

@@ -1,0 +1,46 @@
+// The services the integration tests run against: one stack in .run/test, on ports of its own so it
+// never meets a dev stack. Several jest runs from one working tree share it: each holds a lease, and
+// the last one out stops it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, isAlive, startStack, stopStack, withLock, type StackInfo } from '../../scripts/stack';
+
+export const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
+const LEASES = path.join(TEST_RUN_DIR, 'leases');
+
+function port(name: string, fallback: number): number {
+  const value = process.env[name];
+  return value ? Number(value) : fallback;
+}
+
+export async function acquireTestStack(): Promise<StackInfo> {
+  return withLock(TEST_RUN_DIR, 'leases', async () => {
+    fs.mkdirSync(LEASES, { recursive: true });
+    fs.writeFileSync(path.join(LEASES, String(process.pid)), '');
+    return startStack({
+      services: ['temporal', 'mongo', 'ollama'],
+      runDir: TEST_RUN_DIR,
+      mongoDatabase: 'tandem-test',
+      ports: {
+        temporal: port('TEST_TEMPORAL_PORT', 17233),
+        temporalUi: port('TEST_TEMPORAL_UI_PORT', 18233),
+        mongo: port('TEST_MONGO_PORT', 37017),
+        ollama: port('TEST_OLLAMA_PORT', 21434),
+      },
+    });
+  });
+}
+
+export async function releaseTestStack(): Promise<void> {
+  await withLock(TEST_RUN_DIR, 'leases', async () => {
+    fs.rmSync(path.join(LEASES, String(process.pid)), { force: true });
+    const others = fs.existsSync(LEASES)
+      ? fs.readdirSync(LEASES).filter((lease) => {
+          if (isAlive(Number(lease))) return true;
+          fs.rmSync(path.join(LEASES, lease), { force: true });
+          return false;
+        })
+      : [];
+    if (others.length === 0) await stopStack(TEST_RUN_DIR);
+  });
+}
