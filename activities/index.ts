@@ -1,0 +1,156 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { SupportConfig } from '../config/schema';
+import type { ModelProvider } from '../ai/provider';
+import { ModelReplyError } from '../ai/provider';
+import type {
+  AnswerDraft,
+  Classification,
+  CustomerProfile,
+  EscalationReason,
+  HandoffSummary,
+  KnowledgeArticle,
+  TranscriptMessage,
+} from '../domain/types';
+import type { Models } from '../db/models';
+import { writeConversationProjection, type ConversationProjection } from '../db/conversations';
+import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/tasks';
+import type { SlaFiring } from '../domain/human-task';
+
+/** Finds the knowledge articles that may answer a question, best first. */
+export interface KnowledgeSearch {
+  search(question: string, options: { intent?: string; limit: number }): Promise<KnowledgeArticle[]>;
+}
+
+export interface ActivityDeps {
+  models: Models;
+  /** The provider in use right now: a newly promoted model is picked up without a restart. */
+  provider: () => ModelProvider;
+  knowledge: KnowledgeSearch;
+  log: Logger;
+  /** Receives every SLA warning, breach and return as JSON; without it they are only logged. */
+  slaWebhookUrl?: string;
+}
+
+export interface SlaNotice {
+  taskId: string;
+  conversationId: string;
+  firing: SlaFiring;
+}
+
+export interface WebhookEvent {
+  conversationId: string;
+  message: TranscriptMessage;
+}
+
+const HEARTBEAT_EVERY_MS = 2000;
+const ARTICLES_PER_ANSWER = 3;
+
+/**
+ * Model calls can take seconds on a CPU: heartbeat while waiting so a dead worker is noticed
+ * quickly, and hand the activity's cancellation to the HTTP request.
+ */
+async function withHeartbeats<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await call(ctx.cancellationSignal);
+  } catch (err) {
+    // A malformed model reply is worth one more try on the next attempt, not a crash of the worker.
+    if (err instanceof ModelReplyError) throw ApplicationFailure.retryable(err.message, 'ModelReplyError');
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { models, provider, knowledge, log, slaWebhookUrl } = deps;
+
+  return {
+    async classifyMessage(input: { text: string; config: SupportConfig }): Promise<Classification> {
+      return withHeartbeats((signal) => provider().classify(input.text, { config: input.config, signal }));
+    },
+
+    async answerQuestion(input: {
+      question: string;
+      classification: Classification;
+      transcript: TranscriptMessage[];
+      customer: CustomerProfile;
+      config: SupportConfig;
+    }): Promise<AnswerDraft> {
+      const articles = await knowledge.search(input.question, {
+        intent: input.classification.intent,
+        limit: ARTICLES_PER_ANSWER,
+      });
+      return withHeartbeats((signal) =>
+        provider().answer({
+          question: input.question,
+          transcript: input.transcript,
+          articles,
+          customer: input.customer,
+          config: input.config,
+          signal,
+        }),
+      );
+    },
+
+    async summarizeHandoff(input: {
+      transcript: TranscriptMessage[];
+      customer: CustomerProfile;
+      reasons: EscalationReason[];
+      config: SupportConfig;
+    }): Promise<HandoffSummary> {
+      return withHeartbeats((signal) => provider().summarize({ ...input, signal }));
+    },
+
+    async projectConversation(projection: ConversationProjection): Promise<void> {
+      await writeConversationProjection(models, projection);
+    },
+
+    /** Posts a new message to the customer's webhook. The receiver is outside our control: a 4xx is final. */
+    async notifyWebhook(input: { url: string; event: WebhookEvent }): Promise<void> {
+      const response = await fetch(input.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input.event),
+        signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(10_000)]),
+      });
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        log.warn({ conversationId: input.event.conversationId, status: response.status }, 'webhook rejected the event');
+        throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRejected');
+      }
+      if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+    },
+
+    async projectTask(projection: TaskProjection): Promise<void> {
+      await writeTaskProjection(models, projection);
+    },
+
+    async recordSlaEvent(notice: SlaNotice): Promise<void> {
+      await writeSlaEvent(models, notice.taskId, notice.conversationId, notice.firing);
+    },
+
+    /** Logs an SLA warning, breach or return and posts it to the SLA webhook when one is configured. */
+    async notifySla(notice: SlaNotice): Promise<void> {
+      const { firing } = notice;
+      const fields = { taskId: notice.taskId, kind: firing.kind, target: firing.target, dueAt: firing.dueAt, queue: firing.queue, priority: firing.priority };
+      if (firing.kind === 'warning') log.info(fields, 'SLA warning');
+      else log.warn(fields, firing.kind === 'breach' ? 'SLA breached' : 'task returned to its queue');
+      if (!slaWebhookUrl) return;
+      const response = await fetch(slaWebhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: `sla.${firing.kind}`, ...notice }),
+        signal: AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(10_000)]),
+      });
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        throw ApplicationFailure.nonRetryable(`SLA webhook answered ${response.status}`, 'WebhookRejected');
+      }
+      if (!response.ok) throw new Error(`SLA webhook answered ${response.status}`);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

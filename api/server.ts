@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import express, { type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import { Client, Connection } from '@temporalio/client';
+import type { Connection as MongoConnection } from 'mongoose';
+import type { Env } from '../config/env';
+import { loadSupportConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { connectDatabase } from '../db/models';
+import { Auth } from './auth';
+import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
+import { ApiError, errorHandler } from './errors';
+import { agentRoutes } from './routes/agent';
+import { conversationRoutes } from './routes/conversations';
+import { openApiDocument } from './openapi';
+
+const BODY_LIMIT = '64kb';
+const HEALTH_TIMEOUT_MS = 2000;
+
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Paths only: query strings may carry customer data.
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
+    }),
+  );
+  app.use(requireJsonBodies);
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+
+  app.get('/health', async (_req, res) => {
+    const report = await deps.health();
+    res.status(report.status === 'up' ? 200 : 503).json(report);
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.use(conversationRoutes(deps));
+  app.use(agentRoutes(deps));
+  app.use((_req, _res, next) => next(new ApiError(404, 'route_not_found', 'There is no such route.')));
+  app.use(errorHandler);
+  return app;
+}
+
+/** Bodies must be JSON: anything else is refused before it is parsed. */
+const requireJsonBodies: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    next(new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.'));
+    return;
+  }
+  next();
+};
+
+async function withTimeout(check: () => Promise<string>): Promise<DependencyHealth> {
+  try {
+    const detail = await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), HEALTH_TIMEOUT_MS).unref()),
+    ]);
+    return { up: true, detail };
+  } catch (err) {
+    return { up: false, detail: (err as Error).message };
+  }
+}
+
+export interface RunningWebServer {
+  url: string;
+  deps: ApiDeps;
+}
+
+let running: { server: Server; temporal: Connection; mongo: MongoConnection } | undefined;
+
+/** Starts the API with real Temporal and MongoDB connections; port 0 picks a free port. */
+export async function startWebServer(env: Env): Promise<RunningWebServer> {
+  if (running) throw new Error('the web server is already running');
+  const log = createLogger('api', env.LOG_LEVEL);
+  const supportConfig = loadSupportConfig(env.TANDEM_SUPPORT_CONFIG);
+  const temporalConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: temporalConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const { connection: mongo, models } = await connectDatabase(env.MONGO_URL);
+
+  const health = async (): Promise<HealthReport> => {
+    const [temporalHealth, database, llm] = await Promise.all([
+      withTimeout(async () => {
+        await temporalConnection.healthService.check({});
+        return env.TEMPORAL_ADDRESS;
+      }),
+      withTimeout(async () => {
+        if (!mongo.db) throw new Error('not connected');
+        await mongo.db.admin().ping();
+        return 'ping ok';
+      }),
+      withTimeout(async () => {
+        if (!env.OLLAMA_HOST) {
+          if (!existsSync(env.TANDEM_MODEL_PATH)) throw new Error(`model file ${env.TANDEM_MODEL_PATH} is missing`);
+          return 'embedded model';
+        }
+        const base = env.OLLAMA_HOST.startsWith('http') ? env.OLLAMA_HOST : `http://${env.OLLAMA_HOST}`;
+        const tags = (await (await fetch(`${base}/api/tags`)).json()) as { models?: { name: string }[] };
+        const names = (tags.models ?? []).map((m) => m.name);
+        if (!names.some((n) => n === env.OLLAMA_MODEL || n.startsWith(`${env.OLLAMA_MODEL}:`))) {
+          throw new Error(`model ${env.OLLAMA_MODEL} is not on the Ollama server`);
+        }
+        return `ollama ${env.OLLAMA_MODEL}`;
+      }),
+    ]);
+    const status = temporalHealth.up && database.up && llm.up ? 'up' : 'down';
+    return { status, temporal: temporalHealth, database, llm: { ...llm, provider: env.OLLAMA_HOST ? 'ollama' : 'embedded' } };
+  };
+
+  const auth = new Auth({
+    apiKeys: env.TANDEM_API_KEYS,
+    operatorKeys: env.TANDEM_OPERATOR_KEYS,
+    tokenSecret: env.TANDEM_TOKEN_SECRET,
+    agents: env.TANDEM_AGENTS,
+  });
+  const deps: ApiDeps = { temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, models, auth, supportConfig, log, health };
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  running = { server, temporal: temporalConnection, mongo };
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${env.HOST}:${port}`;
+  log.info({ url }, 'API listening');
+  return { url, deps };
+}
+
+export async function stopWebServer(): Promise<void> {
+  if (!running) return;
+  const { server, temporal, mongo } = running;
+  running = undefined;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all([temporal.close(), mongo.close()]);
+}

@@ -1,0 +1,49 @@
+import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
+
+// Every real part wired together: a conversation workflow on the Temporal dev server whose
+// activities call the real Ollama server (SmolLM2) and write through mongoose to FerretDB, read
+// back through the HTTP API.
+
+let tandem: Tandem;
+
+beforeAll(async () => {
+  const host = process.env.OLLAMA_HOST;
+  const model = process.env.OLLAMA_MODEL;
+  if (!host || !model) throw new Error('OLLAMA_HOST and OLLAMA_MODEL must come from the test stack');
+  tandem = await startTandem({ env: testEnv({ OLLAMA_HOST: host, OLLAMA_MODEL: model }) });
+}, 120_000);
+
+afterAll(async () => {
+  await tandem?.stop();
+});
+
+test('when a message goes through the Ollama model, then its classification and reply are stored and served back', async () => {
+  const profile = customer();
+  const started = await tandem.call('POST', '/v1/conversations', {
+    body: { customer: profile, firstMessage: { messageId: 'e2e-1', text: 'where is my order 123?' } },
+  });
+  const { conversationId, token } = started.body;
+
+  const health = await tandem.call('GET', '/health');
+  const conversation = await tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
+  const stored = await waitForStored(tandem, conversationId);
+
+  expect(started.status).toBe(201);
+  expect(health.body.llm).toEqual(expect.objectContaining({ up: true, provider: 'ollama' }));
+  const first = conversation.body.transcript[0];
+  expect(first.classification.modelVersion).toMatch(/^ollama:/);
+  const categories = tandem.api.deps.supportConfig.categories.map((c) => c.id);
+  expect(categories).toContain(first.classification.category);
+  expect(conversation.body.transcript.length).toBe(2); // the customer's message and the AI's reply or the handoff notice
+  expect(stored.map((m) => m.messageId)).toEqual(conversation.body.transcript.map((m: { id: string }) => m.id));
+  expect(stored[0]?.classification?.modelVersion).toMatch(/^ollama:/);
+}, 120_000);
+
+async function waitForStored(t: Tandem, conversationId: string) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const messages = await t.runtime.models.Message.find({ conversationId }).sort({ seq: 1 }).lean();
+    if (messages.length >= 2 || Date.now() > deadline) return messages;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

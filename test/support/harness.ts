@@ -1,0 +1,111 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadEnv, type Env } from '../../config/env';
+import { createLogger } from '../../config/logger';
+import type { Activities } from '../../activities';
+import { createActivityRuntime, createWorker, type ActivityRuntime } from '../../workers/runtime';
+import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
+
+// The whole product in one test process: a real worker on its own task queue, the real API on a
+// free port, a fresh database, all against the Temporal and FerretDB servers that jest's global
+// setup started.
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling takes seconds: once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
+
+export const agents = [
+  { id: 'dana', name: 'Dana Agent', token: `agent-dana-${randomBytes(12).toString('hex')}`, queues: ['general', 'billing', 'complaints'], capacity: 5 },
+  { id: 'sam', name: 'Sam Agent', token: `agent-sam-${randomBytes(12).toString('hex')}`, queues: ['general', 'technical'], capacity: 5 },
+];
+
+export function testEnv(overrides: Record<string, string> = {}): Env {
+  const mongoBase = required('MONGO_URL').replace(/\/[^/]*$/, '');
+  return loadEnv({
+    TEMPORAL_ADDRESS: required('TEMPORAL_ADDRESS'),
+    MONGO_URL: `${mongoBase}/t${randomBytes(6).toString('hex')}`,
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    TANDEM_API_KEYS: `key-${randomBytes(16).toString('hex')}`,
+    TANDEM_OPERATOR_KEYS: `op-${randomBytes(16).toString('hex')}`,
+    TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    TANDEM_AGENTS: JSON.stringify(agents),
+    ...overrides,
+  });
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with ./tandem test (jest's global setup starts the services)`);
+  return value;
+}
+
+export interface Tandem {
+  env: Env;
+  api: RunningWebServer;
+  runtime: ActivityRuntime;
+  worker: Worker;
+  /** Calls the API with the business's API key or a given token. */
+  call(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startTandem(opts: { env?: Env; activities?: (real: Activities) => Activities } = {}): Promise<Tandem> {
+  const env = opts.env ?? testEnv();
+  const runtime = await createActivityRuntime(env, createLogger('test-worker', 'silent'));
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: opts.activities ? opts.activities(runtime.activities) : runtime.activities,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const api = await startWebServer(env);
+  const apiKey = env.TANDEM_API_KEYS[0] as string;
+
+  return {
+    env,
+    api,
+    runtime,
+    worker,
+    async call(method, path, { token = apiKey, body } = {}) {
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async stop() {
+      await stopWebServer();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await runtime.close();
+    },
+  };
+}
+
+export const customer = (overrides: Partial<{ id: string; name: string; email: string; tier: string; lifetimeValue: number }> = {}) => ({
+  id: `cust-${randomUUID().slice(0, 8)}`,
+  name: 'Dana Scully',
+  email: 'dana@example.com',
+  ...overrides,
+});

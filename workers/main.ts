@@ -1,0 +1,26 @@
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadEnv } from '../config/env';
+import { createLogger } from '../config/logger';
+import { createActivityRuntime, createWorker } from './runtime';
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger('worker', env.LOG_LEVEL);
+  const runtime = await createActivityRuntime(env, log);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    activities: runtime.activities,
+  });
+  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, provider: runtime.provider.name }, 'worker started');
+  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves after that.
+  await worker.run();
+  await Promise.all([connection.close(), runtime.close()]);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,359 @@
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  getExternalWorkflowHandle,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { Conversation, ConversationRuleError, type MessageOutcome } from '../domain/conversation';
+import { summarizeForHandoff } from '../domain/handoff';
+import type { EscalationReason, TranscriptMessage } from '../domain/types';
+import {
+  CategoryAttr,
+  ConversationStatusAttr,
+  EscalationReasonAttr,
+  PriorityAttr,
+  SkillQueueAttr,
+  agentMessageSignal,
+  closeConversationUpdate,
+  conversationQuery,
+  customerWroteSignal,
+  handoffResolvedSignal,
+  messagesAfterQuery,
+  rateConversationUpdate,
+  requestHumanUpdate,
+  sendMessageUpdate,
+  type ConversationInput,
+} from './definitions';
+import { handoffWorkflow } from './handoff';
+import { Serial } from './serial';
+
+// One proxy per activity, each with a summary, so the Temporal UI reads like the conversation.
+const { classifyMessage } = proxyActivities<Activities>({
+  summary: 'Classify the customer message',
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
+});
+const { answerQuestion } = proxyActivities<Activities>({
+  summary: 'Answer from the knowledge base',
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
+});
+const { summarizeHandoff } = proxyActivities<Activities>({
+  summary: 'Summarize for the agent',
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 2, initialInterval: '200 milliseconds' },
+});
+// Read models and webhooks must eventually happen, however long the database or receiver is away.
+const { projectConversation } = proxyActivities<Activities>({
+  summary: 'Update the conversation read model',
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+const { notifyWebhook } = proxyActivities<Activities>({
+  summary: 'Notify the customer webhook',
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
+});
+
+export async function conversationWorkflow(input: ConversationInput): Promise<{ status: string; messages: number }> {
+  const { config } = input;
+  const now = (): string => new Date().toISOString();
+  const conversation = input.carriedState
+    ? new Conversation(input.carriedState, config)
+    : Conversation.open({ id: input.conversationId, customer: input.customer, config, at: now(), webhookUrl: input.webhookUrl });
+
+  const serial = new Serial();
+  const background = new Serial();
+  let version = input.carriedState ? (input.carriedVersion ?? 0) : 0;
+  let projectedCount = input.carriedState ? conversation.snapshot.transcript.length : 0;
+  let customerMessagesThisRun = 0;
+  let lastActivity = 0;
+
+  /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
+  const publish = (): void => {
+    version += 1;
+    lastActivity += 1;
+    const state = conversation.snapshot;
+    const fresh = state.transcript.slice(projectedCount).map((message, i) => ({ seq: projectedCount + i, message }));
+    projectedCount = state.transcript.length;
+    const handoff = state.handoffs.at(-1);
+    const reasons = [...new Set(state.handoffs.flatMap((h) => h.reasons.map((r) => r.code)))];
+    const projection = {
+      conversationId: state.id,
+      version,
+      customer: state.customer,
+      status: state.status,
+      category: conversation.latestCategory,
+      escalationReasons: reasons,
+      queue: handoff?.queue,
+      priority: handoff?.priority,
+      handoffTaskIds: state.handoffs.map((h) => h.taskId),
+      rating: state.rating,
+      createdAt: state.createdAt,
+      updatedAt: now(),
+      messageCount: state.transcript.length,
+      messages: fresh,
+    };
+    const outward = fresh.map((f) => f.message).filter((m) => m.role !== 'customer' && !m.internal);
+    void background.run(async () => {
+      await projectConversation(projection);
+      if (state.webhookUrl) {
+        for (const message of outward) {
+          await notifyWebhook({ url: state.webhookUrl, event: { conversationId: state.id, message } });
+        }
+      }
+    });
+
+    upsertSearchAttributes([
+      { key: ConversationStatusAttr, value: state.status },
+      ...(projection.category ? [{ key: CategoryAttr, value: projection.category }] : []),
+      ...(reasons.length ? [{ key: EscalationReasonAttr, value: reasons }] : []),
+      ...(handoff ? [{ key: PriorityAttr, value: handoff.priority }, { key: SkillQueueAttr, value: handoff.queue }] : []),
+    ]);
+    setCurrentDetails(statusLine(conversation));
+  };
+
+  const handOff = async (reasons: EscalationReason[], inReplyTo: string): Promise<MessageOutcome> => {
+    const state = conversation.snapshot;
+    const route = conversation.route(reasons);
+    let summary;
+    try {
+      summary = await summarizeHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
+    } catch {
+      // The agent still needs a summary when the model is down: the deterministic one will do.
+      summary = summarizeForHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
+    }
+    const { handoff, notice } = conversation.handOff(
+      { reasons, queue: route.queue, priority: route.priority, summary, at: now() },
+      inReplyTo,
+      conversation.handoffNotice(),
+    );
+    await startChild(handoffWorkflow, {
+      workflowId: handoff.taskId,
+      args: [
+        {
+          taskId: handoff.taskId,
+          conversationId: state.id,
+          customer: state.customer,
+          reasons,
+          queue: route.queue,
+          priority: route.priority,
+          summary,
+          config,
+        },
+      ],
+      // The task outlives this run when the conversation continues as new.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `Human task for conversation ${state.id}: ${reasons.map((r) => r.code).join(', ')}`,
+    });
+    return {
+      conversationId: state.id,
+      messageId: inReplyTo,
+      status: conversation.status,
+      reply: notice,
+      handoff: { taskId: handoff.taskId, reasons, queue: route.queue, priority: route.priority },
+    };
+  };
+
+  const forwardToAgent = async (message: TranscriptMessage): Promise<void> => {
+    const task = conversation.currentHandoff;
+    if (task) await getExternalWorkflowHandle(task.taskId).signal(customerWroteSignal, { messageId: message.id, at: message.at });
+  };
+
+  /** A retried message (for example after continue-as-new) gets the outcome it got the first time. */
+  const previousOutcome = (messageId: string): MessageOutcome => {
+    const state = conversation.snapshot;
+    const reply = state.transcript.find((m) => m.id === `ai-${messageId}` || m.id === `handoff-notice-${messageId}`);
+    return { conversationId: state.id, messageId, status: conversation.status, reply };
+  };
+
+  const receive = async (messageId: string, text: string): Promise<MessageOutcome> => {
+    if (conversation.hasMessage(messageId)) return previousOutcome(messageId);
+    const message = conversation.addCustomerMessage(messageId, text, now());
+    customerMessagesThisRun += 1;
+    try {
+      if (!conversation.aiMayAnswer) {
+        await forwardToAgent(message);
+        return { conversationId: input.conversationId, messageId, status: conversation.status };
+      }
+      let reasons: EscalationReason[];
+      try {
+        const classification = await classifyMessage({ text, config });
+        reasons = conversation.classify(messageId, classification);
+      } catch (err) {
+        reasons = [{ code: 'llm_failure', detail: failureDetail(err) }];
+      }
+      if (reasons.length > 0) return await handOff(reasons, messageId);
+
+      const classification = message.classification;
+      if (!classification) throw new Error('classified message lost its classification');
+      try {
+        const answer = await answerQuestion({
+          question: text,
+          classification,
+          transcript: conversation.snapshot.transcript,
+          customer: conversation.snapshot.customer,
+          config,
+        });
+        const reply = conversation.addAiAnswer(messageId, answer, now());
+        return { conversationId: input.conversationId, messageId, status: conversation.status, reply };
+      } catch (err) {
+        return await handOff([{ code: 'llm_failure', detail: failureDetail(err) }], messageId);
+      }
+    } finally {
+      publish();
+    }
+  };
+
+  setHandler(
+    sendMessageUpdate,
+    ({ messageId, text }) => serial.run(() => receive(messageId, text)),
+    {
+      validator: ({ messageId, text }) => {
+        if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 200) {
+          throw ApplicationFailure.nonRetryable('messageId must be 1 to 200 characters', 'invalid_message_id');
+        }
+        if (typeof text !== 'string') throw ApplicationFailure.nonRetryable('text must be a string', 'invalid_text');
+        if (conversation.hasMessage(messageId)) return;
+        asUpdateRejection(() => conversation.validateCustomerMessage(text));
+      },
+    },
+  );
+
+  setHandler(
+    requestHumanUpdate,
+    ({ requestId, note }) =>
+      serial.run(async () => {
+        const current = conversation.currentHandoff;
+        if (current) {
+          return {
+            conversationId: input.conversationId,
+            messageId: requestId,
+            status: conversation.status,
+            handoff: { taskId: current.taskId, reasons: current.reasons, queue: current.queue, priority: current.priority },
+          };
+        }
+        if (note) conversation.addCustomerMessage(requestId, note, now());
+        try {
+          return await handOff([{ code: 'customer_request' }], requestId);
+        } finally {
+          publish();
+        }
+      }),
+    { validator: (_request) => asUpdateRejection(() => conversation.validateOpen()) },
+  );
+
+  setHandler(
+    rateConversationUpdate,
+    ({ score, comment }) =>
+      serial.run(async () => {
+        const rating = conversation.rate(score, comment, now());
+        publish();
+        return rating;
+      }),
+    { validator: ({ score }) => asUpdateRejection(() => conversation.validateRating(score)) },
+  );
+
+  setHandler(closeConversationUpdate, () =>
+    serial.run(async () => {
+      conversation.close();
+      publish();
+    }),
+  );
+
+  setHandler(agentMessageSignal, (agentMessage) =>
+    serial.run(async () => {
+      if (conversation.hasMessage(agentMessage.id)) return;
+      conversation.addAgentMessage({ ...agentMessage, at: now() });
+      publish();
+    }),
+  );
+
+  setHandler(handoffResolvedSignal, ({ taskId, note }) =>
+    serial.run(async () => {
+      if (conversation.currentHandoff?.taskId !== taskId) return;
+      conversation.resolveHandoff(now(), note);
+      publish();
+    }),
+  );
+
+  setHandler(conversationQuery, () => conversation.view());
+  setHandler(messagesAfterQuery, (count) => {
+    const transcript = conversation.snapshot.transcript.filter((m) => !m.internal);
+    return { total: transcript.length, messages: transcript.slice(count) };
+  });
+
+  setCurrentDetails(statusLine(conversation));
+
+  // Live until closed; an idle conversation the AI is handling closes by itself. One with a person
+  // on it waits for the person: the human task owns that timeline.
+  for (;;) {
+    const seen = lastActivity;
+    const active = await condition(
+      () => conversation.status === 'closed' || lastActivity !== seen || customerMessagesThisRun >= config.messagesPerRun,
+      config.idleCloseMs,
+    );
+    if (!active && conversation.status === 'ai') {
+      await serial.run(async () => {
+        conversation.close();
+        publish();
+      });
+    }
+    if (conversation.status === 'closed') break;
+    if (customerMessagesThisRun >= config.messagesPerRun) {
+      await condition(allHandlersFinished);
+      await serial.idle();
+      await background.idle();
+      return continueAsNew<typeof conversationWorkflow>({
+        ...input,
+        carriedState: conversation.snapshot,
+        carriedVersion: version,
+      });
+    }
+  }
+  await condition(allHandlersFinished);
+  await background.idle();
+  return { status: conversation.status, messages: conversation.snapshot.transcript.length };
+}
+
+/** Rejects an Update before it is written to history, with the rule's stable code. */
+function asUpdateRejection(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof ConversationRuleError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+    throw err;
+  }
+}
+
+function failureDetail(err: unknown): string {
+  const cause = (err as { cause?: { message?: string } }).cause?.message;
+  return (cause ?? (err as Error).message ?? 'unknown failure').slice(0, 200);
+}
+
+function statusLine(conversation: Conversation): string {
+  const state = conversation.snapshot;
+  const customerMessages = conversation.customerMessageCount;
+  const category = conversation.latestCategory ?? 'not classified yet';
+  switch (state.status) {
+    case 'ai':
+      return `AI is handling it · ${customerMessages} customer messages · latest category: ${category}`;
+    case 'handoff': {
+      const h = conversation.currentHandoff;
+      return `With a person · task ${h?.taskId} · queue ${h?.queue} · priority ${h?.priority} · reasons ${h?.reasons.map((r) => r.code).join(', ')}`;
+    }
+    case 'closed':
+      return `Closed · ${customerMessages} customer messages`;
+  }
+}

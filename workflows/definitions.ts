@@ -1,0 +1,92 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SupportConfig } from '../config/schema';
+import type { ConversationState, ConversationView, MessageOutcome, Rating } from '../domain/conversation';
+import type { CustomerProfile, HandoffSummary, EscalationReason, Priority, TranscriptMessage } from '../domain/types';
+import type { HumanTaskState } from '../domain/human-task';
+
+// Every message exchanged with the workflows is defined once, here, and imported by the workflows,
+// the API and the tests: nobody calls a handler by a string name.
+
+export const CONVERSATION_TASK_QUEUE = 'tandem-conversations';
+
+export const conversationWorkflowId = (conversationId: string): string => `conversation-${conversationId}`;
+
+export interface ConversationInput {
+  conversationId: string;
+  customer: CustomerProfile;
+  config: SupportConfig;
+  webhookUrl?: string;
+  /** Set when the workflow continues as new: the conversation so far. */
+  carriedState?: ConversationState;
+  /** Read-model version reached by the previous run, so projections keep counting up. */
+  carriedVersion?: number;
+}
+
+export interface CustomerMessage {
+  /** The client's message id; also the Update id, so a retried POST is applied once. */
+  messageId: string;
+  text: string;
+}
+
+export interface AgentMessage {
+  /** Unique per agent action (the handoff workflow's Update id). */
+  id: string;
+  agentId: string;
+  text: string;
+  internal: boolean;
+}
+
+/** A customer message; the result is the AI's reply or the handoff notice. */
+export const sendMessageUpdate = defineUpdate<MessageOutcome, [CustomerMessage]>('sendMessage');
+/** The customer asks for a person, by button rather than by words. */
+export const requestHumanUpdate = defineUpdate<MessageOutcome, [{ requestId: string; note?: string }]>('requestHuman');
+export const rateConversationUpdate = defineUpdate<Rating, [{ score: number; comment?: string }]>('rateConversation');
+export const closeConversationUpdate = defineUpdate<void, []>('closeConversation');
+
+/** From the human-task side: an agent's reply or internal note. */
+export const agentMessageSignal = defineSignal<[AgentMessage]>('agentMessage');
+/** From the human-task side: the task is resolved; the AI may answer again. */
+export const handoffResolvedSignal = defineSignal<[{ taskId: string; agentId: string; note?: string }]>('handoffResolved');
+
+/** From the conversation: the customer wrote while a person owns the conversation. */
+export const customerWroteSignal = defineSignal<[{ messageId: string; at: string }]>('customerWrote');
+
+export const conversationQuery = defineQuery<ConversationView>('conversation');
+/** Transcript messages after the given count, for streaming to the customer without re-reading everything. */
+export const messagesAfterQuery = defineQuery<{ total: number; messages: TranscriptMessage[] }, [number]>('messagesAfter');
+
+/** What the human-task workflow is started with. */
+export interface HandoffInput {
+  taskId: string;
+  conversationId: string;
+  customer: CustomerProfile;
+  reasons: EscalationReason[];
+  queue: string;
+  priority: Priority;
+  summary: HandoffSummary;
+  config: SupportConfig;
+}
+
+export const CustomerIdAttr = defineSearchAttributeKey('CustomerId', 'KEYWORD');
+export const ConversationStatusAttr = defineSearchAttributeKey('ConversationStatus', 'KEYWORD');
+export const CategoryAttr = defineSearchAttributeKey('Category', 'KEYWORD');
+export const EscalationReasonAttr = defineSearchAttributeKey('EscalationReason', 'KEYWORD_LIST');
+export const PriorityAttr = defineSearchAttributeKey('Priority', 'KEYWORD');
+export const SkillQueueAttr = defineSearchAttributeKey('SkillQueue', 'KEYWORD');
+export const AssignedAgentAttr = defineSearchAttributeKey('AssignedAgent', 'KEYWORD');
+export const SlaBreachedAttr = defineSearchAttributeKey('SlaBreached', 'BOOL');
+
+export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
+
+export const claimTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('claimTask');
+export const replyToCustomerUpdate = defineUpdate<HumanTaskState, [{ agentId: string; replyId: string; text: string }]>(
+  'replyToCustomer',
+);
+export const addNoteUpdate = defineUpdate<HumanTaskState, [{ agentId: string; noteId: string; text: string }]>('addNote');
+export const releaseTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('releaseTask');
+export const transferTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; queue: string }]>('transferTask');
+export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; note?: string }]>('resolveTask');
+export const taskQuery = defineQuery<HumanTaskState>('task');
+/** Hands the task straight to another agent, who then holds it as if they had claimed it. */
+export const transferToAgentUpdate = defineUpdate<HumanTaskState, [{ agentId: string; toAgentId: string }]>('transferToAgent');

@@ -1,0 +1,250 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TaskProjection } from '../db/tasks';
+import { HumanTask, TaskRuleError, type HumanTaskState, type SlaFiring } from '../domain/human-task';
+import {
+  AssignedAgentAttr,
+  PriorityAttr,
+  SkillQueueAttr,
+  SlaBreachedAttr,
+  addNoteUpdate,
+  agentMessageSignal,
+  claimTaskUpdate,
+  conversationWorkflowId,
+  customerWroteSignal,
+  handoffResolvedSignal,
+  releaseTaskUpdate,
+  replyToCustomerUpdate,
+  resolveTaskUpdate,
+  taskQuery,
+  transferTaskUpdate,
+  transferToAgentUpdate,
+  type HandoffInput,
+} from './definitions';
+import { Serial } from './serial';
+
+// Read models and SLA records must eventually happen, however long the database is away.
+const { projectTask } = proxyActivities<Activities>({
+  summary: 'Update the task read model',
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+const { recordSlaEvent } = proxyActivities<Activities>({
+  summary: 'Record the SLA event',
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+const { notifySla } = proxyActivities<Activities>({
+  summary: 'Notify about the SLA (log and webhook)',
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
+});
+
+/**
+ * One human task: waiting → claimed → resolved, with its SLA clocks and return timer. It is the
+ * conversation's child but outlives the conversation's run (continue-as-new), and talks to it by
+ * signals through the conversation's id.
+ *
+ * The timers are one updatable timer: the loop sleeps until the earliest pending deadline, and any
+ * change to the task (claim, reply, transfer, a priority raised by a breach) wakes it to recompute.
+ */
+export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskState> {
+  const now = (): string => new Date().toISOString();
+  const { sla } = input.config;
+  const task = HumanTask.create(
+    {
+      taskId: input.taskId,
+      conversationId: input.conversationId,
+      customer: input.customer,
+      reasons: input.reasons,
+      queue: input.queue,
+      priority: input.priority,
+      summary: input.summary,
+      createdAt: now(),
+    },
+    sla,
+  );
+  const conversation = getExternalWorkflowHandle(conversationWorkflowId(input.conversationId));
+  const projections = new Serial();
+  const slaEffects = new Serial();
+  let version = 0;
+
+  /** Every state change: search attributes, status line, and the read model (in order, in the background). */
+  const changed = (): HumanTaskState => {
+    version += 1;
+    const s = task.snapshot;
+    upsertSearchAttributes([
+      { key: SkillQueueAttr, value: s.queue },
+      { key: PriorityAttr, value: s.priority },
+      { key: AssignedAgentAttr, value: s.assignee ?? null },
+      { key: SlaBreachedAttr, value: task.slaBreached },
+    ]);
+    setCurrentDetails(statusLine(task));
+    const projection: TaskProjection = {
+      version,
+      // A copy: the projection runs later, after the task may have changed again.
+      state: JSON.parse(JSON.stringify(s)) as HumanTaskState,
+      nextDeadline: task.nextDeadline,
+      slaBreached: task.slaBreached,
+      updatedAt: now(),
+    };
+    void projections.run(() => projectTask(projection));
+    return s;
+  };
+
+  const actOn = (firing: SlaFiring): void => {
+    const notice = { taskId: input.taskId, conversationId: input.conversationId, firing };
+    const actions: readonly string[] = sla.breachActions;
+    // A return is always recorded: it is the event that says why the task came back.
+    const record = firing.kind === 'returned' || actions.includes('record');
+    const notify = actions.includes('notify');
+    void slaEffects.run(async () => {
+      if (notify) await notifySla(notice);
+      if (record) await recordSlaEvent(notice);
+    });
+  };
+
+  setHandler(
+    claimTaskUpdate,
+    ({ agentId }) => {
+      task.claim(agentId, now());
+      return Promise.resolve(changed());
+    },
+    { validator: (_claim) => asRejection(() => task.validateClaim()) },
+  );
+
+  setHandler(
+    replyToCustomerUpdate,
+    async ({ agentId, replyId, text }) => {
+      task.reply(agentId, now());
+      await conversation.signal(agentMessageSignal, { id: replyId, agentId, text, internal: false });
+      return changed();
+    },
+    {
+      validator: ({ agentId, text }) =>
+        asRejection(() => {
+          task.validateAssignee(agentId);
+          task.validateText(text);
+        }),
+    },
+  );
+
+  setHandler(
+    addNoteUpdate,
+    async ({ agentId, noteId, text }) => {
+      task.note(agentId, now());
+      await conversation.signal(agentMessageSignal, { id: noteId, agentId, text, internal: true });
+      return changed();
+    },
+    { validator: ({ text }) => asRejection(() => task.validateText(text)) },
+  );
+
+  setHandler(
+    releaseTaskUpdate,
+    ({ agentId }) => {
+      task.release(agentId, now(), 'released by the agent');
+      return Promise.resolve(changed());
+    },
+    { validator: ({ agentId }) => asRejection(() => task.validateAssignee(agentId)) },
+  );
+
+  setHandler(
+    transferTaskUpdate,
+    ({ agentId, queue }) => {
+      task.transfer(agentId, queue, now());
+      return Promise.resolve(changed());
+    },
+    {
+      validator: ({ queue }) => {
+        asRejection(() => task.validateTransfer());
+        if (!input.config.queues.some((q) => q.id === queue)) {
+          throw ApplicationFailure.nonRetryable(`There is no queue ${queue}.`, 'unknown_queue');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    transferToAgentUpdate,
+    ({ agentId, toAgentId }) => {
+      task.transferToAgent(agentId, toAgentId, now());
+      return Promise.resolve(changed());
+    },
+    { validator: (_transfer) => asRejection(() => task.validateTransfer()) },
+  );
+
+  setHandler(
+    resolveTaskUpdate,
+    async ({ agentId, note }) => {
+      task.resolve(agentId, note, now());
+      await conversation.signal(handoffResolvedSignal, { taskId: input.taskId, agentId, note });
+      return changed();
+    },
+    { validator: ({ agentId }) => asRejection(() => task.validateAssignee(agentId)) },
+  );
+
+  setHandler(customerWroteSignal, ({ at }) => {
+    task.customerWrote(at);
+    changed();
+  });
+  setHandler(taskQuery, () => task.snapshot);
+
+  changed();
+  while (task.snapshot.status !== 'resolved') {
+    const next = task.pendingTimers()[0];
+    const seen = version;
+    // condition() with a 0 ms timeout would wait forever: a timer already due fires at once.
+    const wake = () => version !== seen;
+    if (next === undefined) {
+      await condition(wake);
+      continue;
+    }
+    const waitMs = next.at - Date.now();
+    if (waitMs > 0 && (await condition(wake, waitMs))) continue;
+    const fired = task.fireDue(Date.now());
+    if (fired.length === 0) continue;
+    changed();
+    for (const firing of fired) actOn(firing);
+  }
+  await condition(allHandlersFinished);
+  await slaEffects.idle();
+  await projections.idle();
+  return task.snapshot;
+}
+
+function asRejection(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof TaskRuleError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+    throw err;
+  }
+}
+
+const TARGET_LABEL = { firstResponse: 'first response', nextResponse: 'next response', resolution: 'resolution' } as const;
+
+/** The live line operators read in the Temporal UI: where the task is and which deadlines it races. */
+function statusLine(task: HumanTask): string {
+  const s = task.snapshot;
+  const parts = [s.status, `queue ${s.queue}`, `priority ${s.priority}`];
+  if (s.assignee) parts.push(`agent ${s.assignee}`);
+  if (s.status === 'resolved') {
+    const outcomes = Object.entries(s.slaOutcomes).map(([target, outcome]) => `${TARGET_LABEL[target as keyof typeof TARGET_LABEL]} ${outcome}`);
+    return [...parts, ...outcomes].join(' · ');
+  }
+  for (const clock of s.slaClocks) {
+    if (clock.stoppedAt) continue;
+    parts.push(`${TARGET_LABEL[clock.target]} due ${clock.dueAt}${clock.breachedAt ? ' (BREACHED)' : ''}`);
+  }
+  if (s.returnDueAt) parts.push(`returns to queue at ${s.returnDueAt} without a reply`);
+  return parts.join(' · ');
+}

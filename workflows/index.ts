@@ -1,0 +1,3 @@
+// The worker's workflow bundle entry point.
+export { conversationWorkflow } from './conversation';
+export { handoffWorkflow } from './handoff';
