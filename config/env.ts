@@ -27,6 +27,7 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('tandem-conversations'),
+  TEMPORAL_BATCH_TASK_QUEUE: z.string().default('tandem-batch'),
   MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/tandem'),
   OLLAMA_HOST: z.string().optional(),
   OLLAMA_MODEL: z.string().default('tandem-smollm2'),

@@ -1,22 +1,26 @@
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createActivityRuntime, createWorker } from './runtime';
+import { createActivityRuntime, createWorkers } from './runtime';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger('worker', env.LOG_LEVEL);
   const runtime = await createActivityRuntime(env, log);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
     activities: runtime.activities,
   });
-  log.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, provider: runtime.provider.name }, 'worker started');
-  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; run() resolves after that.
-  await worker.run();
+  log.info(
+    { taskQueue: env.TEMPORAL_TASK_QUEUE, batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE, provider: runtime.provider.name },
+    'worker started',
+  );
+  // The SDK shuts the workers down gracefully on SIGINT/SIGTERM; run() resolves after that.
+  await workers.run();
   await Promise.all([connection.close(), runtime.close()]);
 }
 

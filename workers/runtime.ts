@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
 import type { Env } from '../config/env';
@@ -52,18 +52,32 @@ async function closeQuietly(connection: MongoConnection): Promise<void> {
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** Conversations and human tasks: never delayed by batch work. */
   taskQueue: string;
+  /** Audits and retraining: heavy, one activity at a time. */
+  batchTaskQueue: string;
   activities: Activities;
-  /** A prebuilt bundle (tests build one per file); without it the worker bundles `workflows/`. */
+  /** A prebuilt bundle (tests build one per file); without it `workflows/` is bundled once here. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
-export function createWorker(opts: WorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    activities: opts.activities,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-  });
+/** The two workers of one process, sharing one workflow bundle and one set of activities. */
+export interface Workers {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
+  const common = { connection: opts.connection, namespace: opts.namespace, activities: opts.activities, workflowBundle };
+  const workers = await Promise.all([
+    Worker.create({ ...common, taskQueue: opts.taskQueue }),
+    Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
+  ]);
+  return {
+    run: async () => {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown: () => workers.forEach((w) => w.shutdown()),
+  };
 }

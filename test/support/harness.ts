@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import type { Activities } from '../../activities';
-import { createActivityRuntime, createWorker, type ActivityRuntime } from '../../workers/runtime';
+import { createActivityRuntime, createWorkers, type ActivityRuntime, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
@@ -38,6 +38,7 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     TEMPORAL_ADDRESS: required('TEMPORAL_ADDRESS'),
     MONGO_URL: `${mongoBase}/t${randomBytes(6).toString('hex')}`,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    TEMPORAL_BATCH_TASK_QUEUE: `test-batch-${randomUUID()}`,
     PORT: '0',
     LOG_LEVEL: 'silent',
     TANDEM_API_KEYS: `key-${randomBytes(16).toString('hex')}`,
@@ -58,7 +59,7 @@ export interface Tandem {
   env: Env;
   api: RunningWebServer;
   runtime: ActivityRuntime;
-  worker: Worker;
+  workers: Workers;
   /** Calls the API with the business's API key or a given token. */
   call(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -68,14 +69,15 @@ export async function startTandem(opts: { env?: Env; activities?: (real: Activit
   const env = opts.env ?? testEnv();
   const runtime = await createActivityRuntime(env, createLogger('test-worker', 'silent'));
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
     activities: opts.activities ? opts.activities(runtime.activities) : runtime.activities,
     workflowBundle: await workflowBundle(),
   });
-  const running = worker.run();
+  const running = workers.run();
   const api = await startWebServer(env);
   const apiKey = env.TANDEM_API_KEYS[0] as string;
 
@@ -83,7 +85,7 @@ export async function startTandem(opts: { env?: Env; activities?: (real: Activit
     env,
     api,
     runtime,
-    worker,
+    workers,
     async call(method, path, { token = apiKey, body } = {}) {
       const response = await fetch(`${api.url}${path}`, {
         method,
@@ -95,7 +97,7 @@ export async function startTandem(opts: { env?: Env; activities?: (real: Activit
     },
     async stop() {
       await stopWebServer();
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await connection.close();
       await runtime.close();
