@@ -312,9 +312,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     }
     if (conversation.status === 'closed') break;
     if (customerMessagesThisRun >= config.messagesPerRun) {
-      await condition(allHandlersFinished);
       await serial.idle();
       await background.idle();
+      // Last await before moving on: no handler may start between it and continueAsNew.
+      await condition(() => allHandlersFinished() && serial.isIdle && background.isIdle);
       return continueAsNew<typeof conversationWorkflow>({
         ...input,
         carriedState: conversation.snapshot,

@@ -4,11 +4,20 @@
  */
 export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   run<T>(section: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(section);
+    this.pending += 1;
+    const result = this.tail.then(section).finally(() => {
+      this.pending -= 1;
+    });
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Nothing queued or running: safe to end this workflow run. */
+  get isIdle(): boolean {
+    return this.pending === 0;
   }
 
   /** Resolves once everything queued so far has run. */

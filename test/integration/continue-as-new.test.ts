@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { conversationWorkflowId } from '../../workflows/definitions';
+
+// A long conversation moves to a new workflow run before its history grows too large, carrying
+// everything: the customer notices nothing, and a retried message is still applied once.
+
+let tandem: Tandem;
+
+beforeAll(async () => {
+  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
+  config.messagesPerRun = 10;
+  const file = join(mkdtempSync(join(tmpdir(), 'tandem-')), 'support.json');
+  writeFileSync(file, JSON.stringify(config));
+  tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file }) });
+});
+
+afterAll(async () => {
+  await tandem?.stop();
+});
+
+const questions = [
+  'where is my order 1001?',
+  'how do I change my shipping address?',
+  'which payment methods do you accept?',
+  'can I get a copy of my invoice?',
+  'how do I create an account?',
+  'I forgot my password',
+  'what delivery options are there?',
+  'what is your refund policy?',
+  'how do I subscribe to the newsletter?',
+  'how do I place an order?',
+  'I need to edit my account details',
+  'how long does delivery take?',
+];
+
+test('when a conversation passes the messages-per-run limit, then it continues as new with its whole transcript', async () => {
+  const started = await tandem.call('POST', '/v1/conversations', { body: { customer: customer() } });
+  const { conversationId, token } = started.body;
+  const handle = tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId));
+  const firstRun = (await handle.describe()).runId;
+  const replies: unknown[] = [];
+
+  for (const [i, text] of questions.entries()) {
+    const res = await tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId: `q${i}`, text } });
+    expect(res.status).toBe(200);
+    replies.push(res.body.reply);
+  }
+  const retried = await tandem.call('POST', `/v1/conversations/${conversationId}/messages`, {
+    token,
+    body: { messageId: 'q2', text: questions[2] },
+  });
+  const conversation = await tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
+
+  expect((await handle.describe()).runId).not.toBe(firstRun);
+  const customerIds = conversation.body.transcript.filter((m: { role: string }) => m.role === 'customer').map((m: { id: string }) => m.id);
+  expect(customerIds).toEqual(questions.map((_, i) => `q${i}`));
+  expect(retried.body.reply).toEqual(replies[2]);
+});
