@@ -124,8 +124,10 @@ function uniqueQuestions(questions: string[]): string[] {
  */
 function representativeAnswer(rows: Array<Record<string, string>>): string {
   const flat = (text: string): string => ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()} `;
-  const answers = rows.map((row) => (row.response ?? '').trim()).filter((text) => text !== '');
-  const general = rows.filter((row) => (row.entity_type ?? '') === '').map((row) => (row.response ?? '').trim());
+  // The dataset's answers mix Windows and Unix line ends; customers should see one kind.
+  const responseOf = (row: Record<string, string>): string => (row.response ?? '').replace(/\r\n?/g, '\n').trim();
+  const answers = rows.map(responseOf).filter((text) => text !== '');
+  const general = rows.filter((row) => (row.entity_type ?? '') === '').map(responseOf);
   // A value some customer of this intent gave ("Gold" account, "Ms. Hawkings") marks an answer as
   // theirs, unless it is everyday wording most answers use anyway ("free" as in "feel free").
   const details = [...new Set(rows.map((row) => flat(row.entity_value ?? '')))]
