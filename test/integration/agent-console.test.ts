@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { agents, customer, startTandem, type Tandem } from '../support/harness';
+
+// The agent console in real headless Chromium (Debian's package), against the real API and worker.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', 'artifacts');
+const dana = agents[0]!;
+
+let tandem: Tandem;
+let browser: Browser;
+
+beforeAll(async () => {
+  tandem = await startTandem();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await tandem?.stop();
+});
+
+test('when an agent signs in, opens a task, claims, replies and resolves, then the customer has the reply and the task is resolved', async () => {
+  const started = await tandem.call('POST', '/v1/conversations', {
+    body: { customer: customer({ name: 'Console Customer' }), firstMessage: { messageId: 'm1', text: 'can I talk to a person' } },
+  });
+  const taskId = started.body.outcome.handoff.taskId as string;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+  await page.goto(`${tandem.api.url}/console`);
+  await page.fill('#token', dana.token);
+  await page.click('#signin-form button[type=submit]');
+  // The read model trails the workflow by a moment: refresh until the task is listed.
+  const item = page.locator(`#tasks li[data-task-id="${taskId}"]`);
+  for (let i = 0; i < 50 && (await item.count()) === 0; i += 1) {
+    await page.click('#refresh');
+    await page.waitForTimeout(200);
+  }
+  await item.waitFor();
+  const countdownText = await item.locator('.countdown').textContent();
+  await item.click();
+  await page.waitForSelector('#transcript .msg.customer');
+  const aiOrSystemMarked = await page.locator('#transcript .msg.system').count();
+  await page.click('#claim');
+  await page.locator('#task-status', { hasText: /^claimed/ }).waitFor();
+  await page.click('#suggested');
+  const suggested = await page.inputValue('#reply-text');
+  await page.click('#reply');
+  await page.waitForSelector('#transcript .msg.agent');
+  await page.fill('#resolution-note', 'answered from the console');
+  await page.click('#resolve');
+  await page.locator('#task-status', { hasText: /^resolved/ }).waitFor();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'agent-console.png'), fullPage: true });
+
+  const conversation = await tandem.call('GET', `/v1/conversations/${started.body.conversationId}`, { token: started.body.token });
+  expect(aiOrSystemMarked).toBeGreaterThan(0);
+  expect(suggested.length).toBeGreaterThan(0);
+  expect(conversation.body.transcript.filter((m: { role: string }) => m.role === 'agent')).toEqual([
+    expect.objectContaining({ text: suggested, authorId: 'dana' }),
+  ]);
+  expect(countdownText).toMatch(/\d{2}m \d{2}s (left|overdue)/);
+});
