@@ -11,6 +11,7 @@ import type {
 } from './types';
 import { escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
+import { offHoursNotice } from './off-hours';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -219,10 +220,37 @@ export class Conversation {
     return { handoff, notice: message };
   }
 
-  /** The customer-facing line sent when a person takes over. */
-  handoffNotice(): string {
+  /** The customer-facing line sent when a person takes over; off-hours it says when they will answer. */
+  handoffNotice(priority: Priority, at: string): string {
     const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
-    return `Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const notice = `Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const away = offHoursNotice(this.config.sla, priority, new Date(at));
+    return away ? `${notice} ${away}` : notice;
+  }
+
+  /**
+   * While the team is away, the first message the customer adds after the handoff gets a short
+   * holding reply, so they are not left wondering; the AI never answers what the person must.
+   * Returns undefined when a person is working or the customer was already told.
+   */
+  addHoldingReply(inReplyTo: string, at: string): TranscriptMessage | undefined {
+    const handoff = this.currentHandoff;
+    if (!handoff) return undefined;
+    const away = offHoursNotice(this.config.sla, handoff.priority, new Date(at));
+    if (!away) return undefined;
+    for (let i = this.state.transcript.length - 1; i >= 0; i--) {
+      const m = this.state.transcript[i];
+      if (!m || m.id.startsWith('handoff-notice-')) break;
+      if (m.id.startsWith('holding-') || m.role === 'agent') return undefined;
+    }
+    const message: TranscriptMessage = {
+      id: `holding-${inReplyTo}`,
+      role: 'system',
+      text: `Thanks, I've added this to your conversation for our team. ${away}`,
+      at,
+    };
+    this.state.transcript.push(message);
+    return message;
   }
 
   addAgentMessage(input: { id: string; agentId: string; text: string; internal: boolean; at: string }): TranscriptMessage {

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -36,24 +37,46 @@ import { handoffWorkflow } from './handoff';
 import { Serial } from './serial';
 
 // One proxy per activity, each with a summary, so the Temporal UI reads like the conversation.
-const { classifyMessage } = proxyActivities<Activities>({
-  summary: 'Classify the customer message',
-  startToCloseTimeout: '30 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-});
-const { answerQuestion } = proxyActivities<Activities>({
-  summary: 'Answer from the knowledge base',
-  startToCloseTimeout: '60 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-});
-const { summarizeHandoff } = proxyActivities<Activities>({
-  summary: 'Summarize for the agent',
-  startToCloseTimeout: '60 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '200 milliseconds' },
-});
+// A model server's calls are ordinary activities: heartbeats, cancellation, their own retries.
+const modelServer = {
+  classifyMessage: proxyActivities<Activities>({
+    summary: 'Classify the customer message',
+    startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
+    retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
+  }).classifyMessage,
+  answerQuestion: proxyActivities<Activities>({
+    summary: 'Answer from the knowledge base',
+    startToCloseTimeout: '60 seconds',
+    heartbeatTimeout: '10 seconds',
+    retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
+  }).answerQuestion,
+  summarizeHandoff: proxyActivities<Activities>({
+    summary: 'Summarize for the agent',
+    startToCloseTimeout: '60 seconds',
+    heartbeatTimeout: '10 seconds',
+    retry: { maximumAttempts: 2, initialInterval: '200 milliseconds' },
+  }).summarizeHandoff,
+};
+// The embedded model answers in a millisecond: as local activities its calls run inside the
+// workflow task, saving two task-queue round trips per message.
+const inProcessModel = {
+  classifyMessage: proxyLocalActivities<Activities>({
+    summary: 'Classify the customer message',
+    startToCloseTimeout: '5 seconds',
+    retry: { maximumAttempts: 3, initialInterval: '50 milliseconds' },
+  }).classifyMessage,
+  answerQuestion: proxyLocalActivities<Activities>({
+    summary: 'Answer from the knowledge base',
+    startToCloseTimeout: '10 seconds',
+    retry: { maximumAttempts: 3, initialInterval: '50 milliseconds' },
+  }).answerQuestion,
+  summarizeHandoff: proxyLocalActivities<Activities>({
+    summary: 'Summarize for the agent',
+    startToCloseTimeout: '10 seconds',
+    retry: { maximumAttempts: 2, initialInterval: '50 milliseconds' },
+  }).summarizeHandoff,
+};
 // Read models and webhooks must eventually happen, however long the database or receiver is away.
 const { projectConversation } = proxyActivities<Activities>({
   summary: 'Update the conversation read model',
@@ -68,6 +91,7 @@ const { notifyWebhook } = proxyActivities<Activities>({
 
 export async function conversationWorkflow(input: ConversationInput): Promise<{ status: string; messages: number }> {
   const { config } = input;
+  const { classifyMessage, answerQuestion, summarizeHandoff } = input.modelActivities === 'local' ? inProcessModel : modelServer;
   const now = (): string => new Date().toISOString();
   const conversation = input.carriedState
     ? new Conversation(input.carriedState, config)
@@ -137,7 +161,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const { handoff, notice } = conversation.handOff(
       { reasons, queue: route.queue, priority: route.priority, summary, at: now() },
       inReplyTo,
-      conversation.handoffNotice(),
+      conversation.handoffNotice(route.priority, now()),
     );
     await startChild(handoffWorkflow, {
       workflowId: handoff.taskId,
@@ -174,7 +198,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   /** A retried message (for example after continue-as-new) gets the outcome it got the first time. */
   const previousOutcome = (messageId: string): MessageOutcome => {
     const state = conversation.snapshot;
-    const reply = state.transcript.find((m) => m.id === `ai-${messageId}` || m.id === `handoff-notice-${messageId}`);
+    const reply = state.transcript.find((m) => [`ai-${messageId}`, `handoff-notice-${messageId}`, `holding-${messageId}`].includes(m.id));
     return { conversationId: state.id, messageId, status: conversation.status, reply };
   };
 
@@ -185,7 +209,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     try {
       if (!conversation.aiMayAnswer) {
         await forwardToAgent(message);
-        return { conversationId: input.conversationId, messageId, status: conversation.status };
+        const holding = conversation.addHoldingReply(messageId, now());
+        return { conversationId: input.conversationId, messageId, status: conversation.status, reply: holding };
       }
       let reasons: EscalationReason[];
       try {

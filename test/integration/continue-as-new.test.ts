@@ -48,14 +48,25 @@ test('when a conversation passes the messages-per-run limit, then it continues a
     expect(res.status).toBe(200);
     replies.push(res.body.reply);
   }
+  const secondRun = await runAfter(handle, firstRun);
   const retried = await tandem.call('POST', `/v1/conversations/${conversationId}/messages`, {
     token,
     body: { messageId: 'q2', text: questions[2] },
   });
   const conversation = await tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
 
-  expect((await handle.describe()).runId).not.toBe(firstRun);
+  expect(secondRun).not.toBe(firstRun);
   const customerIds = conversation.body.transcript.filter((m: { role: string }) => m.role === 'customer').map((m: { id: string }) => m.id);
   expect(customerIds).toEqual(questions.map((_, i) => `q${i}`));
   expect(retried.body.reply).toEqual(replies[2]);
 });
+
+/** The run id once it differs from `previous` (the move happens just after the last reply), or after 10 s. */
+async function runAfter(handle: { describe(): Promise<{ runId: string }> }, previous: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { runId } = await handle.describe();
+    if (runId !== previous || Date.now() > deadline) return runId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -57,13 +57,48 @@ describe('Conversation', () => {
     const { handoff, notice } = conversation.handOff(
       { reasons, ...route, summary: { issue: 'x', aiTried: 'nothing', mood: 'neutral', suggestedFirstLine: 'Hi Dana' }, at },
       'm1',
-      conversation.handoffNotice(),
+      conversation.handoffNotice(route.priority, at),
     );
 
     expect(handoff.taskId).toBe('handoff-conv-1-1');
     expect(conversation.aiMayAnswer).toBe(false);
     expect(notice.text).toMatch(/Dana/);
     expect(conversation.snapshot.transcript.map((m) => m.role)).toEqual(['customer', 'system']);
+  });
+
+  test('when a person takes over while the team is away, then the customer is told when and gets one holding reply', () => {
+    const sunday = '2026-11-29T10:00:00.000Z';
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'can I talk to a person', sunday);
+    const reasons = conversation.classify('m1', classification('contact_human_agent', 'human_request'));
+    const route = conversation.route(reasons);
+    const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
+    const { notice } = conversation.handOff({ reasons, ...route, summary, at: sunday }, 'm1', conversation.handoffNotice(route.priority, sunday));
+
+    conversation.addCustomerMessage('m2', 'hello?', sunday);
+    const first = conversation.addHoldingReply('m2', sunday);
+    conversation.addCustomerMessage('m3', 'anyone?', sunday);
+    const second = conversation.addHoldingReply('m3', sunday);
+
+    expect(notice.text).toMatch(/back on Monday at 09:00/);
+    expect(first?.role).toBe('system');
+    expect(first?.text).toMatch(/Monday at 09:00/);
+    expect(second).toBeUndefined();
+  });
+
+  test('when a person takes over during business hours, then no holding reply is sent', () => {
+    const tuesday = '2026-12-01T11:00:00.000Z';
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'can I talk to a person', tuesday);
+    const reasons = conversation.classify('m1', classification('contact_human_agent', 'human_request'));
+    const route = conversation.route(reasons);
+    const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
+    const { notice } = conversation.handOff({ reasons, ...route, summary, at: tuesday }, 'm1', conversation.handoffNotice(route.priority, tuesday));
+
+    conversation.addCustomerMessage('m2', 'hello?', tuesday);
+
+    expect(notice.text).not.toMatch(/away/);
+    expect(conversation.addHoldingReply('m2', tuesday)).toBeUndefined();
   });
 
   test('when a rated conversation had an agent, then the rating is credited to that agent', () => {
