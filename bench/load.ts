@@ -1,0 +1,77 @@
+// Shared pieces of the benchmarks: latency statistics, argument parsing, and questions the AI
+// answers without escalating (22 different intents, so no conversation trips the repeat rule).
+
+export const ANSWERABLE_QUESTIONS = [
+  'where is my order 1001?',
+  'how do I change my shipping address?',
+  'which payment methods do you accept?',
+  'can I get a copy of my invoice?',
+  'how do I create an account?',
+  'I forgot my password',
+  'what delivery options are there?',
+  'what is your refund policy?',
+  'how do I subscribe to the newsletter?',
+  'how do I place an order?',
+  'I need to edit my account details',
+  'how long does delivery take?',
+  'how can I track my refund?',
+  'I want to change my order',
+  'what is the cancellation fee?',
+  'I need to set up a shipping address',
+  'how do I switch to another account?',
+  'how do I contact customer service?',
+  'I want to get a refund',
+  'I have a problem with my payment',
+  'I cannot register',
+  'I want to leave a review',
+];
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  perSecond: number;
+}
+
+export function summarize(latenciesMs: number[], seconds: number): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return {
+    count: sorted.length,
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? NaN),
+    perSecond: round(sorted.length / seconds),
+  };
+}
+
+export function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** `--name value` flags with defaults; numbers stay numbers. */
+export function flags(argv: string[], defaults: Record<string, string>): Record<string, string> {
+  const out = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a?.startsWith('--')) out[a.slice(2)] = argv[i + 1] ?? '';
+  }
+  return out;
+}
+
+/** Runs `users` loops concurrently until `seconds` pass; each loop returns latencies it measured. */
+export async function runFor(users: number, seconds: number, loop: (user: number, until: number) => Promise<number[]>): Promise<number[]> {
+  const until = Date.now() + seconds * 1000;
+  const results = await Promise.all(Array.from({ length: users }, (_, u) => loop(u, until)));
+  return results.flat();
+}
+
+export function printTable(headers: string[], rows: (string | number)[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i] ?? 0)).join('  ');
+  process.stdout.write(`${line(headers)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+}

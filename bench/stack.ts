@@ -1,0 +1,101 @@
+// The system under test, started as separate processes like production: Temporal dev server and
+// FerretDB in .run/bench (or the servers named by TEMPORAL_ADDRESS / MONGO_URL), the product worker,
+// the API, and the floor worker. The load generator is the benchmark process itself.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, httpOk, listProcesses, sleep, startProcess, startStack, stopProcess, stopStack } from '../scripts/stack';
+
+export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface BenchStack {
+  apiUrl: string;
+  apiKey: string;
+  agentToken: string;
+  env: NodeJS.ProcessEnv;
+  temporalAddress: string;
+  /** Resident memory of a stack process, in MB (from /proc). */
+  rssMb(name: 'worker' | 'api' | 'floor'): number;
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  const info = await startStack({
+    services: ['temporal', 'mongo'],
+    runDir: BENCH_RUN_DIR,
+    mongoDatabase: `bench${Date.now()}`,
+    ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434 },
+  });
+  const apiKey = `bench-${randomBytes(16).toString('hex')}`;
+  const agentToken = `bench-agent-${randomBytes(16).toString('hex')}`;
+  const port = 53000;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: info.temporalAddress,
+    MONGO_URL: info.mongoUrl,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    TANDEM_API_KEYS: apiKey,
+    TANDEM_OPERATOR_KEYS: `bench-op-${randomBytes(16).toString('hex')}`,
+    TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    TANDEM_AGENTS: JSON.stringify([{ id: 'bench', name: 'Bench Agent', token: agentToken, queues: ['general', 'billing', 'technical', 'complaints', 'supervisors'], capacity: 100000 }]),
+    TANDEM_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...extraEnv,
+  };
+  delete env.OLLAMA_HOST;
+  const startWorker = () => startProcess(BENCH_RUN_DIR, 'worker', TSX, ['workers/main.ts'], env);
+  startWorker();
+  startProcess(BENCH_RUN_DIR, 'api', TSX, ['api/main.ts'], env);
+  startProcess(BENCH_RUN_DIR, 'floor', TSX, ['bench/floor-worker.ts'], env);
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (!(await httpOk(`${apiUrl}/health`))) {
+    if (Date.now() > deadline) throw new Error(`the API did not come up; see ${BENCH_RUN_DIR}/logs`);
+    await sleep(250);
+  }
+  const pidOf = (name: string): number => {
+    const p = listProcesses(BENCH_RUN_DIR).find((x) => x.name === name && x.alive);
+    if (!p) throw new Error(`${name} is not running; see ${BENCH_RUN_DIR}/logs/${name}.log`);
+    return p.pid;
+  };
+  return {
+    apiUrl,
+    apiKey,
+    agentToken,
+    env,
+    temporalAddress: info.temporalAddress,
+    rssMb: (name) => {
+      // tsx runs the program in a child of the recorded process: count the whole group's RSS.
+      const pid = pidOf(name);
+      const pids = [pid, ...childPids(pid)];
+      return pids.reduce((sum, p) => sum + rssKb(p), 0) / 1024;
+    },
+    restartWorker: async () => {
+      await stopProcess(BENCH_RUN_DIR, 'worker');
+      startWorker();
+    },
+    stop: async () => {
+      await stopStack(BENCH_RUN_DIR);
+    },
+  };
+}
+
+function rssKb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.flatMap((c) => [c, ...childPids(c)]);
+  } catch {
+    return [];
+  }
+}
