@@ -4,10 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, httpOk, listProcesses, sleep, startProcess, startStack, stopProcess, stopStack } from '../scripts/stack';
+import { REPO_ROOT, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack } from '../scripts/stack';
 
 export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface BenchStack {
   apiUrl: string;
@@ -45,10 +44,10 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   delete env.OLLAMA_HOST;
-  const startWorker = () => startProcess(BENCH_RUN_DIR, 'worker', TSX, ['workers/main.ts'], env);
+  const startWorker = () => startTypeScriptProcess(BENCH_RUN_DIR, 'worker', 'workers/main.ts', env);
   startWorker();
-  startProcess(BENCH_RUN_DIR, 'api', TSX, ['api/main.ts'], env);
-  startProcess(BENCH_RUN_DIR, 'floor', TSX, ['bench/floor-worker.ts'], env);
+  startTypeScriptProcess(BENCH_RUN_DIR, 'api', 'api/main.ts', env);
+  startTypeScriptProcess(BENCH_RUN_DIR, 'floor', 'bench/floor-worker.ts', env);
   const apiUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   while (!(await httpOk(`${apiUrl}/health`))) {
@@ -66,12 +65,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     agentToken,
     env,
     temporalAddress: info.temporalAddress,
-    rssMb: (name) => {
-      // tsx runs the program in a child of the recorded process: count the whole group's RSS.
-      const pid = pidOf(name);
-      const pids = [pid, ...childPids(pid)];
-      return pids.reduce((sum, p) => sum + rssKb(p), 0) / 1024;
-    },
+    rssMb: (name) => rssKb(pidOf(name)) / 1024,
     restartWorker: async () => {
       await stopProcess(BENCH_RUN_DIR, 'worker');
       startWorker();
@@ -88,14 +82,5 @@ function rssKb(pid: number): number {
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   } catch {
     return 0;
-  }
-}
-
-function childPids(pid: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return children.flatMap((c) => [c, ...childPids(c)]);
-  } catch {
-    return [];
   }
 }

