@@ -1,0 +1,96 @@
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { CandidateSummary, Comparison, LearningActivities } from '../activities/learning';
+import type { FeedbackCounts } from '../db/feedback';
+
+const { summarizeFeedback, proposeKnowledgeDrafts, promoteModel, exportFineTuningExamples, recordRetraining } =
+  proxyActivities<LearningActivities>({
+    summary: 'Retraining bookkeeping',
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
+// CPU-bound and synchronous: no heartbeats possible, so a long timeout and few attempts.
+const { trainCandidateModel } = proxyActivities<LearningActivities>({
+  summary: 'Train the candidate model',
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
+});
+const { compareWithPromoted } = proxyActivities<LearningActivities>({
+  summary: 'Evaluate candidate and promoted model on the held-back set',
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
+});
+
+export const RETRAINING_SCHEDULE_ID = 'retraining-schedule';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface RetrainingInput {
+  /** How far back "this week's feedback" reaches. */
+  windowDays: number;
+  /** Train on this uploaded dataset instead of the configured base data (evaluation stays on the base data). */
+  baseDatasetId?: string;
+}
+
+export interface RetrainingResult {
+  since: string;
+  until: string;
+  feedback: FeedbackCounts;
+  draftsProposed: number;
+  candidate: CandidateSummary;
+  comparison: Comparison;
+  decision: 'promoted' | 'kept-current';
+  promotedModelId: string;
+  export: { file: string; examples: number };
+}
+
+/** Promote only a model that is not worse than the one in use, on the same examples. */
+export function isNotWorse(comparison: Comparison): boolean {
+  return comparison.candidate.accuracy >= comparison.current.accuracy;
+}
+
+const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * The weekly learning loop: the week's feedback in, corrected answers out as knowledge drafts, a
+ * candidate model trained and measured against the promoted one, promoted only if it is not worse,
+ * every figure recorded and the examples exported for fine-tuning an Ollama model.
+ */
+export async function retrainingWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
+  const { workflowId, startTime } = workflowInfo();
+  const until = startTime.toISOString();
+  const since = new Date(startTime.getTime() - input.windowDays * DAY_MS).toISOString();
+
+  setCurrentDetails('Gathering feedback');
+  const feedback = await summarizeFeedback({ since, until });
+  const drafts = await proposeKnowledgeDrafts({ since, until });
+
+  setCurrentDetails(
+    `Training a candidate: ${feedback.confirmedCategories} confirmed categories and ${feedback.flagged} flagged answers this period, ` +
+      `${drafts.proposed} new knowledge drafts`,
+  );
+  const candidate = await trainCandidateModel({ retrainingId: workflowId, until, baseDatasetId: input.baseDatasetId });
+
+  setCurrentDetails(`Evaluating candidate \`${candidate.modelId}\` against the promoted model`);
+  const comparison = await compareWithPromoted({ candidateId: candidate.modelId, until, baseDatasetId: input.baseDatasetId });
+  const promote = isNotWorse(comparison) && comparison.currentId !== candidate.modelId;
+  if (promote) await promoteModel({ modelId: candidate.modelId });
+
+  const exported = await exportFineTuningExamples({ retrainingId: workflowId, since, until, baseDatasetId: input.baseDatasetId });
+  const result: RetrainingResult = {
+    since,
+    until,
+    feedback,
+    draftsProposed: drafts.proposed,
+    candidate,
+    comparison,
+    decision: promote ? 'promoted' : 'kept-current',
+    promotedModelId: promote ? candidate.modelId : comparison.currentId,
+    export: exported,
+  };
+  await recordRetraining({ retrainingId: workflowId, startedAt: until, result });
+  setCurrentDetails(
+    `**${promote ? 'Promoted' : 'Kept the current model'}**: candidate \`${candidate.modelId}\` ${percent(comparison.candidate.accuracy)} ` +
+      `vs current \`${comparison.currentId}\` ${percent(comparison.current.accuracy)} on ${comparison.examples} held-back and feedback examples ` +
+      `(macro-F1 ${comparison.candidate.macroF1} vs ${comparison.current.macroF1}). Fine-tuning set: ${exported.examples} examples in ${exported.file}`,
+  );
+  return result;
+}
