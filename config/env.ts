@@ -28,17 +28,54 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('tandem-conversations'),
   TEMPORAL_BATCH_TASK_QUEUE: z.string().default('tandem-batch'),
+  /**
+   * Conversations kept in the worker's memory between messages (about 1.5 MB each); the rest are
+   * rebuilt from history when they next receive a message.
+   */
+  TANDEM_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).default(150),
+  /**
+   * Queues this worker process polls. Training blocks its process for seconds, so production runs
+   * `batch` in a process of its own; one process with both is fine for development and tests.
+   */
+  TANDEM_WORKER_QUEUES: z
+    .string()
+    .default('conversations,batch')
+    .transform((s) => s.split(',').map((q) => q.trim()))
+    .pipe(z.array(z.enum(['conversations', 'batch'])).min(1)),
   MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/tandem'),
   OLLAMA_HOST: z.string().optional(),
   OLLAMA_MODEL: z.string().default('tandem-smollm2'),
+  /**
+   * Upper bound on one Ollama HTTP request, in ms; the model activities' own timeouts (30 s to
+   * classify, 60 s to answer) still apply. Lower it when a slow model should hand off sooner.
+   */
+  OLLAMA_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   TANDEM_SUPPORT_CONFIG: z.string().default('config/support.default.json'),
   TANDEM_MODEL_PATH: z.string().default('models/default.json'),
+  /** Receives SLA warnings and breaches as JSON POSTs; unset means they are only logged. */
+  TANDEM_SLA_WEBHOOK_URL: z.url().optional(),
+  /** How often workers check which model version is promoted, in ms. */
+  TANDEM_MODEL_CHECK_MS: z.coerce.number().int().min(100).default(5000),
+  /** Interval of the retraining schedule: a number with ms, s, m, h or d. */
+  TANDEM_RETRAIN_INTERVAL: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a number with ms, s, m, h or d, e.g. 7d').default('7d'),
+  /** The base training data of every retraining run, with its text and label columns. */
+  TANDEM_TRAINING_CSV: z
+    .string()
+    .default('../shared/datasets/bitext_customer_support/intent_detection/Bitext_Sample_Customer_Service_Training_Dataset.csv'),
+  TANDEM_TRAINING_TEXT_COLUMN: z.string().default('utterance'),
+  TANDEM_TRAINING_LABEL_COLUMN: z.string().default('intent'),
+  /** Where retraining runs write their JSONL examples for fine-tuning an Ollama model. */
+  TANDEM_EXPORT_DIR: z.string().default('.run/exports'),
   /** Keys the business's own client uses to start conversations. */
   TANDEM_API_KEYS: keyList,
   /** Signs per-conversation tokens. */
   TANDEM_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters'),
   /** Keys for operators (metrics, knowledge base, training). */
   TANDEM_OPERATOR_KEYS: keyList,
+  /** Requests a minute one conversation token may make (customer routes); in-memory, per API process. */
+  TANDEM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Requests a minute one API key may make (start and list conversations); in-memory, per API process. */
+  TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   /** JSON array of agents: [{ id, name, token, queues, capacity }]. */
   TANDEM_AGENTS: z
     .string()

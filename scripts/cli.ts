@@ -105,19 +105,21 @@ async function start(args: string[]): Promise<number> {
   }
 
   // Restarted on every start so code changes take effect.
-  await stopProcess(DEV_RUN_DIR, 'api');
-  await stopProcess(DEV_RUN_DIR, 'worker');
-  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', env);
+  const apps = ['api', 'worker', 'batch-worker'];
+  for (const name of apps) await stopProcess(DEV_RUN_DIR, name);
+  // Training blocks its process for seconds: batch work gets a worker process of its own.
+  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', { ...env, TANDEM_WORKER_QUEUES: 'conversations' });
+  startTypeScriptProcess(DEV_RUN_DIR, 'batch-worker', 'workers/main.ts', { ...env, TANDEM_WORKER_QUEUES: 'batch' });
   startTypeScriptProcess(DEV_RUN_DIR, 'api', 'api/main.ts', env);
 
   const healthUrl = `http://127.0.0.1:${apiPort}/health`;
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   while (!(await httpOk(healthUrl))) {
-    const crashed = listProcesses(DEV_RUN_DIR).filter((p) => (p.name === 'api' || p.name === 'worker') && !p.alive);
+    const crashed = listProcesses(DEV_RUN_DIR).filter((p) => apps.includes(p.name) && !p.alive);
     if (crashed.length > 0 || Date.now() > deadline) {
       const why = crashed.length > 0 ? `${crashed.map((p) => p.name).join(' and ')} exited` : `no 200 within ${API_READY_TIMEOUT_MS / 1000} s`;
       console.error(`The API did not become healthy at ${healthUrl}: ${why}.`);
-      for (const name of ['api', 'worker']) {
+      for (const name of apps) {
         const log = serviceLogPath(DEV_RUN_DIR, name);
         console.error(`--- last lines of ${log} ---\n${tail(log)}`);
       }
@@ -155,7 +157,7 @@ function status(): number {
     for (const p of processes) {
       const service = SERVICES.find((name) => name === p.name);
       const where = ports && service ? ` 127.0.0.1:${ports[service]}` : '';
-      console.log(`  ${p.name.padEnd(9)} ${p.alive ? 'running' : 'dead   '} pid ${String(p.pid).padEnd(8)}${where}  log ${p.logPath}`);
+      console.log(`  ${p.name.padEnd(13)} ${p.alive ? 'running' : 'dead   '} pid ${String(p.pid).padEnd(8)}${where}  log ${p.logPath}`);
     }
   }
   if (listProcesses(DEV_RUN_DIR).length + listProcesses(TEST_RUN_DIR).length === 0) console.log('Nothing is running.');

@@ -1,6 +1,8 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
+import { ensureRetrainingSchedule } from './retraining-schedule';
 import { createActivityRuntime, createWorkers } from './runtime';
 
 async function main(): Promise<void> {
@@ -13,12 +15,18 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
+    maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
+    queues: env.TANDEM_WORKER_QUEUES,
     activities: runtime.activities,
   });
-  log.info(
-    { taskQueue: env.TEMPORAL_TASK_QUEUE, batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE, provider: runtime.provider.name },
-    'worker started',
-  );
+  if (env.TANDEM_WORKER_QUEUES.includes('batch')) {
+    await ensureRetrainingSchedule(
+      new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+      { taskQueue: env.TEMPORAL_BATCH_TASK_QUEUE, interval: env.TANDEM_RETRAIN_INTERVAL },
+      log,
+    );
+  }
+  log.info({ queues: env.TANDEM_WORKER_QUEUES, provider: runtime.provider.name }, 'worker started');
   // The SDK shuts the workers down gracefully on SIGINT/SIGTERM; run() resolves after that.
   await workers.run();
   await Promise.all([connection.close(), runtime.close()]);

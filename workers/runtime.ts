@@ -2,39 +2,72 @@ import { readFileSync, existsSync } from 'node:fs';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
-import type { Env } from '../config/env';
+import { loadSupportConfig, type Env } from '../config/env';
 import { createActivities, type Activities } from '../activities';
+import { createAuditActivities, type AuditActivities } from '../activities/audit';
 import { createKnowledgeSearch } from '../activities/knowledge-search';
+import { createLearningActivities, type LearningActivities } from '../activities/learning';
+import type { LoadedModel } from '../ai/embedded/classifier';
+import { createModelRegistry, type ModelRegistry } from '../ai/model-registry';
 import type { ModelProvider } from '../ai/provider';
 import { createEmbeddedProvider } from '../ai/embedded/provider';
 import { loadModel } from '../ai/model-store';
 import { createOllamaProvider } from '../ai/ollama/provider';
 import { connectDatabase, type Models } from '../db/models';
 import { seedArticles } from '../db/knowledge';
+import { promotedModelId, readModelVersion } from '../db/model-versions';
 import type { KnowledgeArticle } from '../domain/types';
 
 export const KNOWLEDGE_SEED_PATH = 'data/knowledge-seed.json';
 
+/** Every activity a worker of this process registers. */
+export type WorkerActivities = Activities & AuditActivities & LearningActivities;
+
 export interface ActivityRuntime {
-  activities: Activities;
+  activities: WorkerActivities;
   models: Models;
   provider: ModelProvider;
   close(): Promise<void>;
 }
 
-/** The provider the environment asks for: Ollama when OLLAMA_HOST is set, else the embedded model. */
-export async function createProvider(env: Env): Promise<ModelProvider> {
-  if (env.OLLAMA_HOST) return createOllamaProvider({ host: env.OLLAMA_HOST, model: env.OLLAMA_MODEL });
-  return createEmbeddedProvider({ model: await loadModel(env.TANDEM_MODEL_PATH) });
+/** The provider the environment asks for: Ollama when OLLAMA_HOST is set, else the promoted embedded model. */
+export function createProvider(env: Env, promotedModel: () => LoadedModel): ModelProvider {
+  if (env.OLLAMA_HOST) {
+    return createOllamaProvider({ host: env.OLLAMA_HOST, model: env.OLLAMA_MODEL, requestTimeoutMs: env.OLLAMA_TIMEOUT_MS });
+  }
+  return createEmbeddedProvider({ model: promotedModel });
 }
 
 /** One database connection and one model provider for every activity this process runs. */
 export async function createActivityRuntime(env: Env, log: Logger, chosenProvider?: ModelProvider): Promise<ActivityRuntime> {
-  const provider = chosenProvider ?? (await createProvider(env));
   const { connection, models } = await connectDatabase(env.MONGO_URL);
   await seedKnowledgeBase(models, log);
-  const activities = createActivities({ models, provider: () => provider, knowledge: createKnowledgeSearch(models), log });
-  return { activities, models, provider, close: () => closeQuietly(connection) };
+  const fallbackModel = await loadModel(env.TANDEM_MODEL_PATH);
+  const registry: ModelRegistry = await createModelRegistry({
+    source: { promotedId: () => promotedModelId(models), load: (id) => readModelVersion(models, id) },
+    fallback: fallbackModel,
+    checkEveryMs: env.TANDEM_MODEL_CHECK_MS,
+    log,
+  });
+  const provider = chosenProvider ?? createProvider(env, registry.current);
+  const activities: WorkerActivities = {
+    ...createActivities({ models, provider: () => provider, knowledge: createKnowledgeSearch(models), log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
+    ...createAuditActivities({ models, provider: () => provider, log }),
+    ...createLearningActivities({
+      models,
+      log,
+      config: loadSupportConfig(env.TANDEM_SUPPORT_CONFIG),
+      fallbackModel,
+      baseTraining: { file: env.TANDEM_TRAINING_CSV, textColumn: env.TANDEM_TRAINING_TEXT_COLUMN, labelColumn: env.TANDEM_TRAINING_LABEL_COLUMN },
+      exportDir: env.TANDEM_EXPORT_DIR,
+      onPromoted: registry.refresh,
+    }),
+  };
+  const close = async (): Promise<void> => {
+    registry.close();
+    await closeQuietly(connection);
+  };
+  return { activities, models, provider, close };
 }
 
 /** The demo knowledge base, written once; articles edited or retired later are left alone. */
@@ -56,12 +89,18 @@ export interface WorkerOptions {
   taskQueue: string;
   /** Audits and retraining: heavy, one activity at a time. */
   batchTaskQueue: string;
-  activities: Activities;
+  /** Conversations kept in memory between tasks; the SDK sizes it from the heap when unset. */
+  maxCachedWorkflows?: number;
+  /** Which queues this process polls; both by default. */
+  queues?: readonly WorkerQueue[];
+  activities: WorkerActivities;
   /** A prebuilt bundle (tests build one per file); without it `workflows/` is bundled once here. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
-/** The two workers of one process, sharing one workflow bundle and one set of activities. */
+export type WorkerQueue = 'conversations' | 'batch';
+
+/** The workers of one process, sharing one workflow bundle and one set of activities. */
 export interface Workers {
   run(): Promise<void>;
   shutdown(): void;
@@ -70,14 +109,19 @@ export interface Workers {
 export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
   const common = { connection: opts.connection, namespace: opts.namespace, activities: opts.activities, workflowBundle };
-  const workers = await Promise.all([
-    Worker.create({ ...common, taskQueue: opts.taskQueue }),
-    Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
-  ]);
+  const queues = opts.queues ?? ['conversations', 'batch'];
+  const workers = await Promise.all(
+    queues.map((queue) =>
+      queue === 'conversations'
+        ? Worker.create({ ...common, taskQueue: opts.taskQueue, maxCachedWorkflows: opts.maxCachedWorkflows })
+        : Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1, maxCachedWorkflows: 10 }),
+    ),
+  );
   return {
     run: async () => {
       await Promise.all(workers.map((w) => w.run()));
     },
-    shutdown: () => workers.forEach((w) => w.shutdown()),
+    // Idempotent: a test may stop the workers mid-way and its teardown stop them again.
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
 }
