@@ -5,7 +5,10 @@ import { MAX_MESSAGE_LENGTH } from '../domain/conversation';
 // schemas, so validation and documentation cannot drift apart.
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only, at most 100');
-const messageText = z.string().max(MAX_MESSAGE_LENGTH * 2); // the workflow enforces the real limit with its own code
+// The same limits the workflows enforce, so the document tells clients the truth (over it: 413).
+const messageText = z.string().max(MAX_MESSAGE_LENGTH);
+/** Agents may write twice what a customer may (the human-task rules' limit). */
+const agentText = z.string().max(MAX_MESSAGE_LENGTH * 2);
 
 export const customerProfileSchema = z
   .object({
@@ -48,12 +51,106 @@ export const listConversationsQuery = z
 export const conversationIdParam = z.object({ conversationId: id });
 
 export const claimBody = z.object({}).strict();
-export const agentTextBody = z.object({ actionId: id, text: messageText }).strict();
+export const agentTextBody = z.object({ actionId: id, text: agentText }).strict();
 /** To a queue (unclaimed there) or straight to another agent. */
 export const transferBody = z.union([
   z.object({ queue: z.string().min(1).max(64) }).strict(),
   z.object({ agentId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) }).strict(),
 ]);
 export const listAgentTasksQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
-export const resolveBody = z.object({ note: z.string().max(4000).optional() }).strict();
+export const resolveBody = z
+  .object({
+    note: z.string().max(4000).optional(),
+    /** The category the conversation really was: becomes a training example. */
+    confirmedCategory: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64).optional(),
+  })
+  .strict();
 export const taskIdParam = z.object({ taskId: z.string().regex(/^handoff-[A-Za-z0-9_-]{1,100}-\d{1,6}$/) });
+
+const columnName = z.string().min(1).max(200);
+/** A ticket export to audit: the file's content as a string, CSV or JSON (an array of objects). */
+export const auditUploadBody = z
+  .object({
+    /** Chosen by the client to make a retried upload idempotent; a new one is made otherwise. */
+    auditId: id.optional(),
+    format: z.enum(['csv', 'json']),
+    content: z.string().min(1),
+    /** Column names, when they are not one of the usual ones (id, date, text, ...). */
+    columns: z.object({ id: columnName.optional(), date: columnName.optional(), text: columnName.optional() }).strict().optional(),
+    /** Where the tickets came from, e.g. the file name; shown in the Temporal UI. */
+    source: z.string().max(200).optional(),
+    batchSize: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+export const auditIdParam = z.object({ auditId: id });
+
+export const metricsQuery = z
+  .object({
+    /** Start of the window (ISO time); the default is 30 days ago. */
+    since: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+// ---- knowledge base, model versions, feedback ----------------------------------------------------
+
+const articleId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . and - only, at most 100');
+const label = z.string().trim().min(1).max(64);
+const articleContent = {
+  title: z.string().trim().min(1).max(200),
+  /** Questions the article answers: retrieval matches customer messages against them. */
+  questions: z.array(z.string().trim().min(1).max(500)).min(1).max(50),
+  body: z.string().trim().min(1).max(8000),
+  category: label,
+  intent: label.optional(),
+};
+export const articleIdParam = z.object({ articleId });
+export const listArticlesQuery = z
+  .object({
+    status: z.enum(['published', 'draft', 'retired']).optional(),
+    category: label.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+export const addArticleBody = z
+  .object({ id: articleId.optional(), ...articleContent, status: z.enum(['published', 'draft']).default('published') })
+  .strict();
+export const updateArticleBody = z.object(articleContent).strict();
+
+const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ and - only, at most 64');
+export const modelIdParam = z.object({ modelId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/) });
+export const trainingIdParam = z.object({ trainingId: z.string().regex(/^training-[A-Za-z0-9_-]{1,100}$/) });
+/** A labelled CSV uploaded as text, or a dataset uploaded before. */
+export const trainModelBody = z.union([
+  z.object({ csv: z.string().min(1), textColumn: z.string().min(1).max(200), labelColumn: z.string().min(1).max(200), name: modelName.optional() }).strict(),
+  z.object({ datasetId: id, name: modelName.optional() }).strict(),
+]);
+export const retrainBody = z
+  .object({
+    /** How far back the run gathers feedback. */
+    windowDays: z.number().int().min(1).max(365).default(7),
+    /** Train on this uploaded dataset instead of the configured base data (evaluation stays on the base data). */
+    baseDatasetId: id.optional(),
+  })
+  .strict();
+export const retrainingIdParam = z.object({ retrainingId: z.string().regex(/^retraining-[A-Za-z0-9:._-]{1,100}$/) });
+
+export const flagAnswerBody = z
+  .object({
+    conversationId: id,
+    /** The AI message being flagged. */
+    messageId: id,
+    kind: z.enum(['incorrect', 'incomplete', 'outdated', 'inappropriate', 'other']),
+    correctedAnswer: z.string().trim().min(1).max(8000).optional(),
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export const confirmCategoryBody = z
+  .object({
+    conversationId: id,
+    /** The customer message categorised; the conversation's first customer message when left out. */
+    messageId: id.optional(),
+    category: label,
+    /** The precise label (e.g. an intent) when the agent knows it; otherwise derived from the category. */
+    intent: label.optional(),
+  })
+  .strict();

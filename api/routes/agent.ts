@@ -15,6 +15,7 @@ import {
 } from '../../workflows/definitions';
 import { countHeldTasks, listAgentTasks } from '../../db/tasks';
 import { currentAgent } from '../auth';
+import { assertKnownCategory, confirmCategory } from '../category-confirmation';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { agentTextBody, claimBody, listAgentTasksQuery, resolveBody, taskIdParam, transferBody } from '../schemas';
@@ -136,8 +137,13 @@ export function agentRoutes(deps: ApiDeps): Router {
     const { taskId } = taskIdParam.parse(req.params);
     const body = resolveBody.parse(req.body ?? {});
     const agent = currentAgent(res);
-    const { handle } = await visibleTask(taskId, agent.id, agent.queues);
-    res.json(await handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note: body.note }] }));
+    if (body.confirmedCategory) assertKnownCategory(deps.supportConfig, body.confirmedCategory);
+    const { handle, task } = await visibleTask(taskId, agent.id, agent.queues);
+    const resolved = await handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note: body.note }] });
+    if (body.confirmedCategory) {
+      await confirmCategory(deps, { conversationId: task.conversationId, category: body.confirmedCategory, agentId: agent.id });
+    }
+    res.json(resolved);
   });
 
   return router;

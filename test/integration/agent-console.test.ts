@@ -27,9 +27,14 @@ afterAll(async () => {
 
 test('when an agent signs in, opens a task, claims, replies and resolves, then the customer has the reply and the task is resolved', async () => {
   const started = await tandem.call('POST', '/v1/conversations', {
-    body: { customer: customer({ name: 'Console Customer' }), firstMessage: { messageId: 'm1', text: 'can I talk to a person' } },
+    body: { customer: customer({ name: 'Console Customer' }), firstMessage: { messageId: 'm1', text: 'where is my order 1234?' } },
   });
-  const taskId = started.body.outcome.handoff.taskId as string;
+  const { conversationId, token } = started.body;
+  const handoff = await tandem.call('POST', `/v1/conversations/${conversationId}/messages`, {
+    token,
+    body: { messageId: 'm2', text: 'can I talk to a person' },
+  });
+  const taskId = handoff.body.handoff.taskId as string;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
   await page.goto(`${tandem.api.url}/console`);
@@ -52,17 +57,30 @@ test('when an agent signs in, opens a task, claims, replies and resolves, then t
   const suggested = await page.inputValue('#reply-text');
   await page.click('#reply');
   await page.waitForSelector('#transcript .msg.agent');
+  const aiTurn = page.locator('#transcript .msg.ai').first();
+  await aiTurn.locator('select').selectOption('incomplete');
+  await aiTurn.locator('textarea').fill('Your order #1234 left our warehouse yesterday.');
+  await aiTurn.locator('button').click();
+  await aiTurn.locator('.who', { hasText: /^Flagged/ }).waitFor();
   await page.fill('#resolution-note', 'answered from the console');
+  await page.fill('#confirmed-category', 'order_status');
   await page.click('#resolve');
   await page.locator('#task-status', { hasText: /^resolved/ }).waitFor();
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'agent-console.png'), fullPage: true });
 
-  const conversation = await tandem.call('GET', `/v1/conversations/${started.body.conversationId}`, { token: started.body.token });
+  const conversation = await tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
+  const feedback = await tandem.runtime.models.Feedback.find({ conversationId }).lean();
   expect(aiOrSystemMarked).toBeGreaterThan(0);
   expect(suggested.length).toBeGreaterThan(0);
   expect(conversation.body.transcript.filter((m: { role: string }) => m.role === 'agent')).toEqual([
     expect.objectContaining({ text: suggested, authorId: 'dana' }),
   ]);
+  expect(feedback).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ kind: 'incomplete', correctedAnswer: 'Your order #1234 left our warehouse yesterday.' }),
+      expect.objectContaining({ category: 'order_status' }),
+    ]),
+  );
   expect(countdownText).toMatch(/\d{2}m \d{2}s (left|overdue)/);
 });

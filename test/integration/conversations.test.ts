@@ -140,7 +140,10 @@ describe('what an agent does with the handoff', () => {
       token: dana.token,
       body: { actionId: 'a1', text: 'Hi Dana, I can help with that.' },
     });
-    const resolved = await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: dana.token, body: { note: 'helped' } });
+    const resolved = await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, {
+      token: dana.token,
+      body: { note: 'helped', confirmedCategory: 'human_request' },
+    });
     const afterwards = await say('where is my order 123?');
     const conversation = await read();
 
@@ -153,7 +156,8 @@ describe('what an agent does with the handoff', () => {
     expect(afterwards.body.reply.role).toBe('ai');
     const agentTurns = conversation.body.transcript.filter((m: { role: string }) => m.role === 'agent');
     expect(agentTurns).toEqual([expect.objectContaining({ text: 'Hi Dana, I can help with that.', authorId: 'dana' })]);
-    expect(conversationId).toBeTruthy();
+    const confirmations = await tandem.runtime.models.Feedback.find({ conversationId }).lean();
+    expect(confirmations).toEqual([expect.objectContaining({ category: 'human_request', agentId: 'dana' })]);
   });
 });
 
