@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { computeSupportMetrics, productCounts } from '../../db/metrics';
+import type { ApiDeps } from '../deps';
+import { metricsQuery } from '../schemas';
+
+const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Support metrics as JSON for operators, and Prometheus metrics. `/metrics` needs an operator key
+ * too: its gauges count conversations, escalations and messages, which is business data. Scrape it
+ * with `authorization: { credentials: <operator key> }` in the Prometheus job.
+ */
+export function metricsRoutes(deps: ApiDeps): Router {
+  const { auth, models, supportConfig } = deps;
+  const router = Router();
+
+  // One registry per app, so several apps in one process (tests) do not clash.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
+  // Counted from the read models at scrape time: correct whichever API replica is scraped.
+  let counts: Promise<Awaited<ReturnType<typeof productCounts>>> | undefined;
+  const freshCounts = () => (counts ??= productCounts(models).finally(() => setImmediate(() => (counts = undefined))));
+  const gauge = (name: string, help: string, label: string, pick: (c: Awaited<ReturnType<typeof productCounts>>) => Record<string, number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        const values = pick(await freshCounts());
+        this.reset();
+        for (const [value, n] of Object.entries(values)) this.set({ [label]: value }, n);
+      },
+    });
+  gauge('tandem_conversations', 'Conversations by status (ai, handoff, closed)', 'status', (c) => c.conversationsByStatus);
+  gauge('tandem_escalated_conversations', 'Conversations handed to a person, by escalation reason', 'reason', (c) => c.escalationsByReason);
+  gauge('tandem_messages', 'Messages handled, by author role', 'role', (c) => c.messagesByRole);
+  gauge('tandem_human_tasks', 'Human tasks by status', 'status', (c) => c.tasksByStatus);
+
+  router.get('/metrics', auth.operator, async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+
+  router.get('/v1/metrics', auth.operator, async (req, res) => {
+    const q = metricsQuery.parse(req.query);
+    const until = new Date();
+    const since = q.since ? new Date(q.since) : new Date(until.getTime() - DEFAULT_WINDOW_MS);
+    res.json(await computeSupportMetrics(models, { since, until, config: supportConfig }));
+  });
+
+  return router;
+}
