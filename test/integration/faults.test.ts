@@ -1,0 +1,263 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadEnv, type Env } from '../../config/env';
+import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
+import {
+  REPO_ROOT,
+  isAlive,
+  listProcesses,
+  restartTemporal,
+  sleep,
+  startProcess,
+  startStack,
+  stopProcess,
+  stopStack,
+} from '../../scripts/stack';
+import { agents, customer } from '../support/harness';
+
+// Faults on a stack of this file's own (.run/faults, its own ports), never the shared test stack:
+// the worker is a real separate process killed with SIGKILL, the Temporal dev server and FerretDB
+// are stopped and started under load. Every message the API accepted (HTTP 200) must be in its
+// transcript exactly once, and every conversation must end in the state its messages call for.
+
+const RUN_DIR = path.join(REPO_ROOT, '.run', 'faults');
+const PORTS = { temporal: 27233, temporalUi: 28233, mongo: 47017 };
+const KILLS = 20;
+const CONVERSATIONS = 10;
+
+/** Questions the AI answers without escalating, varied so that no "repeat" rule fires. */
+const QUESTIONS = [
+  'where is my order?',
+  'how do I reset my password?',
+  'what payment methods do you accept?',
+  'how long does shipping take to Canada?',
+  'can I change my delivery address?',
+  'do you have a size guide?',
+  'how do I update my email address?',
+  'is there a student discount?',
+];
+
+let env: Env;
+let api: RunningWebServer;
+let bundlePath: string;
+const savedEnv = { ...process.env };
+const counts = { faults: 0, messagesChecked: 0, lost: 0, duplicated: 0 };
+
+beforeAll(async () => {
+  for (const name of ['TEMPORAL_ADDRESS', 'MONGO_URL', 'OLLAMA_HOST', 'OLLAMA_MODEL']) delete process.env[name];
+  const stack = await startStack({ services: ['temporal', 'mongo'], runDir: RUN_DIR, ports: PORTS, mongoDatabase: 'faults' });
+  env = loadEnv({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGO_URL: stack.mongoUrl.replace(/\/[^/]*$/, `/f${randomBytes(4).toString('hex')}`),
+    TEMPORAL_TASK_QUEUE: `faults-${randomUUID()}`,
+    TEMPORAL_BATCH_TASK_QUEUE: `faults-batch-${randomUUID()}`,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    TANDEM_API_KEYS: `key-${randomBytes(16).toString('hex')}`,
+    TANDEM_OPERATOR_KEYS: `op-${randomBytes(16).toString('hex')}`,
+    TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    TANDEM_AGENTS: JSON.stringify(agents),
+    TANDEM_RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundlePath = path.join(RUN_DIR, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  fs.writeFileSync(`${bundlePath}.map`, bundle.sourceMap);
+  await startWorker();
+  api = await startWebServer(env);
+}, 240_000);
+
+afterAll(async () => {
+  process.stderr.write(
+    `[faults] ${counts.faults} faults injected, ${counts.messagesChecked} accepted messages checked, ` +
+      `${counts.lost} lost, ${counts.duplicated} duplicated\n`,
+  );
+  await stopWebServer();
+  await stopStack(RUN_DIR);
+  process.env = savedEnv;
+}, 60_000);
+
+function workerEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+    MONGO_URL: env.MONGO_URL,
+    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
+    TEMPORAL_BATCH_TASK_QUEUE: env.TEMPORAL_BATCH_TASK_QUEUE,
+    LOG_LEVEL: 'warn',
+    TANDEM_API_KEYS: env.TANDEM_API_KEYS.join(','),
+    TANDEM_OPERATOR_KEYS: env.TANDEM_OPERATOR_KEYS.join(','),
+    TANDEM_TOKEN_SECRET: env.TANDEM_TOKEN_SECRET,
+    TANDEM_AGENTS: JSON.stringify(agents),
+    TANDEM_WORKFLOW_BUNDLE: bundlePath,
+  };
+}
+
+async function startWorker(): Promise<number> {
+  const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+  const pid = startProcess(RUN_DIR, 'worker', tsx, ['test/support/fault-worker.ts'], workerEnv());
+  const log = path.join(RUN_DIR, 'logs', 'worker.log');
+  const started = Date.now();
+  const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
+  // Ready when it says so in its log (the line is written after the workers are created).
+  while (Date.now() - started < 60_000) {
+    if (!isAlive(pid)) throw new Error(`fault worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
+    if (fs.readFileSync(log, 'utf8').slice(offset).includes('fault worker running')) return pid;
+    await sleep(100);
+  }
+  throw new Error('fault worker did not start in 60 s');
+}
+
+function killWorker(): void {
+  const worker = listProcesses(RUN_DIR).find((p) => p.name === 'worker');
+  if (worker?.alive) process.kill(-worker.pid, 'SIGKILL');
+}
+
+async function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${api.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+interface Client {
+  conversationId: string;
+  token: string;
+  accepted: string[];
+}
+
+async function startClient(): Promise<Client> {
+  const res = await call('POST', '/v1/conversations', env.TANDEM_API_KEYS[0] as string, { customer: customer() });
+  expect(res.status).toBe(201);
+  return { conversationId: res.body.conversationId, token: res.body.token, accepted: [] };
+}
+
+/** Sends one message, retrying with the same id (as a client must) until it is accepted. */
+async function send(client: Client, messageId: string, text: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const res = await call('POST', `/v1/conversations/${client.conversationId}/messages`, client.token, { messageId, text }).catch(
+      () => ({ status: 0, body: undefined }),
+    );
+    if (res.status === 200) {
+      client.accepted.push(messageId);
+      return;
+    }
+    if (res.status >= 400 && res.status < 500) throw new Error(`message ${messageId} refused: ${res.status} ${JSON.stringify(res.body)}`);
+    await sleep(200);
+  }
+  throw new Error(`message ${messageId} was never accepted`);
+}
+
+/** Every accepted message exactly once, each with one reply (AI answer, or handoff notice). */
+async function checkTranscripts(clients: Client[]): Promise<void> {
+  for (const client of clients) {
+    const res = await call('GET', `/v1/conversations/${client.conversationId}`, client.token);
+    expect(res.status).toBe(200);
+    const transcript = res.body.transcript as { id: string; role: string }[];
+    for (const id of client.accepted) {
+      const copies = transcript.filter((m) => m.role === 'customer' && m.id === id).length;
+      counts.messagesChecked += 1;
+      if (copies === 0) counts.lost += 1;
+      if (copies > 1) counts.duplicated += 1;
+    }
+    const customerIds = transcript.filter((m) => m.role === 'customer').map((m) => m.id);
+    expect(new Set(customerIds).size).toBe(customerIds.length);
+    expect(customerIds.sort()).toEqual([...client.accepted].sort());
+    if (res.body.status === 'ai') {
+      // While the AI has the conversation, every customer message got exactly one AI reply.
+      const replies = transcript.filter((m) => m.role === 'ai').length;
+      expect(replies).toBe(customerIds.length);
+    } else {
+      expect(res.body.status).toBe('handoff');
+    }
+  }
+  expect(counts.lost).toBe(0);
+  expect(counts.duplicated).toBe(0);
+}
+
+test(
+  'when the worker is killed with SIGKILL 20 times under load, then every accepted message is in its transcript exactly once',
+  async () => {
+    const clients = await Promise.all(Array.from({ length: CONVERSATIONS }, startClient));
+    let stop = false;
+    const deadline = Date.now() + 240_000;
+    const load = clients.map(async (client, c) => {
+      for (let n = 0; !stop; n += 1) await send(client, `c${c}-m${n}`, QUESTIONS[(n + c) % QUESTIONS.length] as string, deadline);
+    });
+
+    const acceptedSoFar = (): number => clients.reduce((sum, client) => sum + client.accepted.length, 0);
+    for (let kill = 0; kill < KILLS; kill += 1) {
+      // Under load for real: each restarted worker handles at least one message before it dies.
+      const before = acceptedSoFar();
+      while (acceptedSoFar() === before) {
+        if (Date.now() > deadline) throw new Error(`no message accepted after kill ${kill}`);
+        await sleep(50);
+      }
+      await sleep(Math.floor(Math.random() * 500));
+      killWorker();
+      counts.faults += 1;
+      await startWorker();
+    }
+    stop = true;
+    await Promise.all(load);
+
+    await checkTranscripts(clients);
+    expect(clients.every((c) => c.accepted.length > 0)).toBe(true);
+  },
+  300_000,
+);
+
+test(
+  'when the Temporal dev server restarts mid-conversation, then the conversations continue',
+  async () => {
+    const clients = await Promise.all(Array.from({ length: 3 }, startClient));
+    const deadline = Date.now() + 120_000;
+    await Promise.all(clients.map((client, c) => send(client, `t${c}-1`, QUESTIONS[c] as string, deadline)));
+
+    await restartTemporal(RUN_DIR);
+    counts.faults += 1;
+    await Promise.all(clients.map((client, c) => send(client, `t${c}-2`, QUESTIONS[c + 3] as string, deadline)));
+
+    await checkTranscripts(clients);
+  },
+  180_000,
+);
+
+test(
+  'when the database is down, then lists answer 503 database_unavailable, messages are still accepted, and the read models catch up',
+  async () => {
+    const client = await startClient();
+    const deadline = Date.now() + 120_000;
+    await send(client, 'd-1', QUESTIONS[0] as string, deadline);
+
+    await stopProcess(RUN_DIR, 'mongo');
+    counts.faults += 1;
+    try {
+      const list = await call('GET', '/v1/conversations', env.TANDEM_API_KEYS[0] as string);
+      expect(list.status).toBe(503);
+      expect(list.body.error.code).toBe('database_unavailable');
+      await send(client, 'd-2', QUESTIONS[1] as string, deadline);
+    } finally {
+      await startStack({ services: ['mongo'], runDir: RUN_DIR, ports: PORTS, mongoDatabase: 'faults' });
+    }
+
+    await checkTranscripts([client]);
+    const caughtUp = Date.now() + 60_000;
+    let projected = 0;
+    while (Date.now() < caughtUp) {
+      const export_ = await call('GET', `/v1/conversations/${client.conversationId}/export`, client.token);
+      projected = ((export_.body?.readModel?.messages ?? []) as { messageId: string }[]).filter((m) => m.messageId.startsWith('d-')).length;
+      if (projected === 2) break;
+      await sleep(500);
+    }
+    expect(projected).toBe(2);
+  },
+  180_000,
+);

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
+
+// The LLM fails, hangs or talks garbage, through the whole product (API, workflow, worker, Ollama
+// provider) against a fake Ollama server: every message still gets its HTTP answer within a bounded
+// time, and the conversation goes to a person with `llm_failure` recorded, never stalls.
+
+/** How the fake Ollama server treats /api/chat. */
+type Mode = 'http-500' | 'hang' | 'garbage-body' | 'garbage-content' | 'answer-garbage';
+
+/** Short, so a hanging model costs seconds per attempt rather than the production minute. */
+const REQUEST_TIMEOUT_MS = 1_000;
+/**
+ * Worst case for a message, hung model: 3 classify attempts and 2 summarize attempts, each cut at
+ * REQUEST_TIMEOUT_MS, with Temporal's backoff between them, plus scheduling on a busy CPU.
+ */
+const MESSAGE_DEADLINE_MS = 20_000;
+
+let mode: Mode = 'http-500';
+let chatRequests = 0;
+const held = new Set<http.ServerResponse>();
+
+function chatReply(res: http.ServerResponse, content: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ model: 'x', created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: true, done_reason: 'stop' }));
+}
+
+const fakeOllama = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => {
+    body += chunk.toString('utf8');
+  });
+  req.on('end', () => {
+    if (req.url === '/api/tags') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ models: [{ name: 'x' }] }));
+      return;
+    }
+    chatRequests += 1;
+    switch (mode) {
+      case 'http-500':
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'model runner has unexpectedly stopped' }));
+        return;
+      case 'hang':
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return;
+      case 'garbage-body':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"model": "x", "message": {"role": "assis');
+        return;
+      case 'garbage-content':
+        chatReply(res, 'Sure! Here is the category you asked for: ��� }{');
+        return;
+      case 'answer-garbage': {
+        // Classification succeeds (the request's format asks for a category); everything else is garbage.
+        const classifying = body.includes('"category"') && body.includes('"confidence"');
+        chatReply(res, classifying ? '{"category": "order_status", "confidence": 0.9}' : '{"answer": 42}');
+        return;
+      }
+    }
+  });
+});
+
+let tandem: Tandem;
+const figures: string[] = [];
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => fakeOllama.listen(0, '127.0.0.1', resolve));
+  const { port } = fakeOllama.address() as AddressInfo;
+  tandem = await startTandem({
+    env: testEnv({ OLLAMA_HOST: `http://127.0.0.1:${port}`, OLLAMA_MODEL: 'x', OLLAMA_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }),
+  });
+}, 120_000);
+
+afterAll(async () => {
+  process.stderr.write(`[llm-faults] ${figures.join('; ')}\n`);
+  await tandem?.stop();
+  for (const res of held) res.destroy();
+  fakeOllama.closeAllConnections();
+  await new Promise((resolve) => fakeOllama.close(resolve));
+}, 60_000);
+
+async function timedCall(method: string, path: string, opts: { token?: string; body?: unknown }): Promise<{ status: number; body: any; ms: number }> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${method} ${path} took over ${MESSAGE_DEADLINE_MS} ms`)), MESSAGE_DEADLINE_MS);
+  });
+  try {
+    const res = await Promise.race([tandem.call(method, path, opts), deadline]);
+    return { ...res, ms: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test.each<[Mode]>([['http-500'], ['hang'], ['garbage-body'], ['garbage-content'], ['answer-garbage']])(
+  'when the LLM answers with %s, then the message is answered in bounded time and handed off with llm_failure',
+  async (faultMode) => {
+    mode = faultMode;
+    chatRequests = 0;
+    const started = await tandem.call('POST', '/v1/conversations', { body: { customer: customer() } });
+    expect(started.status).toBe(201);
+    const { conversationId, token } = started.body as { conversationId: string; token: string };
+
+    const first = await timedCall('POST', `/v1/conversations/${conversationId}/messages`, {
+      token,
+      body: { messageId: 'm1', text: 'where is my order?' },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('handoff');
+
+    // Once with a person, the conversation takes messages without the model.
+    const second = await timedCall('POST', `/v1/conversations/${conversationId}/messages`, {
+      token,
+      body: { messageId: 'm2', text: 'hello? anyone there?' },
+    });
+    expect(second.status).toBe(200);
+
+    const view = await tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
+    expect(view.body.status).toBe('handoff');
+    const reasons = (view.body.handoffs as { reasons: { code: string }[] }[]).flatMap((h) => h.reasons.map((r) => r.code));
+    expect(reasons).toContain('llm_failure');
+    const customerIds = (view.body.transcript as { id: string; role: string }[]).filter((m) => m.role === 'customer').map((m) => m.id);
+    expect(customerIds).toEqual(['m1', 'm2']);
+    expect(chatRequests).toBeGreaterThan(0);
+    figures.push(`${faultMode}: handoff in ${first.ms} ms after ${chatRequests} model calls, next message ${second.ms} ms`);
+  },
+  60_000,
+);
