@@ -68,6 +68,15 @@ export class Auth {
     next();
   };
 
+  /** The conversation's own token, or an operator acting on a request (export for right of access). */
+  readonly conversationOrOperator: RequestHandler = (req, res, next) => {
+    if (matchesAny(bearer(req), this.opts.operatorKeys)) {
+      next();
+      return;
+    }
+    this.conversation(req, res, next);
+  };
+
   readonly agent: RequestHandler = (req, res, next) => {
     const presented = digest(bearer(req));
     let match: AgentConfig | undefined;

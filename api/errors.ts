@@ -36,6 +36,10 @@ const RULE_STATUS: Record<string, number> = {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) {
+    // A text far over the limit gets the code the workflow gives one just over it.
+    if (err.issues.some((i) => i.code === 'too_big' && i.origin === 'string' && i.path.at(-1) === 'text')) {
+      return new ApiError(413, 'message_too_long', 'The text is too long.');
+    }
     return new ApiError(400, 'invalid_request', 'The request does not match the schema.', err.issues.map((i) => ({
       path: i.path.join('.'),
       message: i.message,

@@ -9,26 +9,45 @@ import {
   transferBody,
   listConversationsQuery,
   listAgentTasksQuery,
+  auditUploadBody,
+  metricsQuery,
+  conversationIdParam,
+  taskIdParam,
+  listArticlesQuery,
+  addArticleBody,
+  updateArticleBody,
+  trainModelBody,
+  retrainBody,
+  flagAnswerBody,
+  confirmCategoryBody,
+  modelIdParam,
+  trainingIdParam,
+  retrainingIdParam,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
 // app serves is documented here, and only those.
 
-type Security = 'apiKey' | 'conversationToken' | 'agentToken' | 'none';
+type Security = 'apiKey' | 'conversationToken' | 'agentToken' | 'operatorKey' | 'none';
 
-interface Operation {
-  method: 'get' | 'post';
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
-  security: Security;
+  /** The credential the route accepts; a list means any one of them. */
+  security: Security | Security[];
   body?: z.ZodType;
   query?: z.ZodObject;
   pathParams?: string[];
+  /** The body may be left out (every field has a default). */
+  bodyOptional?: boolean;
   responses: Record<string, string>;
   produces?: string;
 }
 
 const errors = { '400': 'Invalid request', '401': 'Missing or unknown credential', '403': 'Credential does not open this resource' };
+/** Customer routes are rate-limited per API key or conversation token. */
+const limited = { '429': 'Too many requests: rate_limited, with retry-after' };
 
 export const operations: Operation[] = [
   { method: 'get', path: '/health', summary: 'State of each dependency', security: 'none', responses: { '200': 'All up', '503': 'A dependency is down' } },
@@ -36,32 +55,40 @@ export const operations: Operation[] = [
   { method: 'get', path: '/console', summary: 'The agent console (sign in with an agent token)', security: 'none', produces: 'text/html', responses: { '200': 'HTML page' } },
   {
     method: 'post', path: '/v1/conversations', summary: 'Start a conversation, optionally with its first message', security: 'apiKey',
-    body: startConversationBody, responses: { '201': 'Started; returns the conversation token (and the reply to the first message)', ...errors, '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message' },
+    body: startConversationBody, responses: { '201': 'Started; returns the conversation token (and the reply to the first message)', ...errors, '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
   },
   {
     method: 'get', path: '/v1/conversations', summary: 'List and filter conversations', security: 'apiKey',
-    query: listConversationsQuery, responses: { '200': 'Conversations, newest first', ...errors },
+    query: listConversationsQuery, responses: { '200': 'Conversations, newest first', ...errors, ...limited },
   },
   {
     method: 'get', path: '/v1/conversations/{conversationId}', summary: 'State and full transcript', security: 'conversationToken',
-    pathParams: ['conversationId'], responses: { '200': 'The conversation', ...errors, '404': 'No such conversation' },
+    pathParams: ['conversationId'], responses: { '200': 'The conversation', ...errors, '404': 'No such conversation', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/messages', summary: 'Send a customer message; returns the AI reply or the handoff notice', security: 'conversationToken',
     pathParams: ['conversationId'], body: sendMessageBody,
-    responses: { '200': 'Outcome of the message', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message' },
+    responses: { '200': 'Outcome of the message', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/human', summary: 'Ask for a person', security: 'conversationToken',
-    pathParams: ['conversationId'], body: requestHumanBody, responses: { '200': 'Handoff outcome', ...errors, '404': 'No such conversation', '409': 'Conversation closed' },
+    pathParams: ['conversationId'], body: requestHumanBody, responses: { '200': 'Handoff outcome', ...errors, '404': 'No such conversation', '409': 'Conversation closed', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/rating', summary: 'Rate the conversation (CSAT 1-5)', security: 'conversationToken',
-    pathParams: ['conversationId'], body: rateBody, responses: { '200': 'Rating recorded', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '422': 'Invalid rating' },
+    pathParams: ['conversationId'], body: rateBody, responses: { '200': 'Rating recorded', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '422': 'Invalid rating', ...limited },
   },
   {
     method: 'get', path: '/v1/conversations/{conversationId}/events', summary: 'Server-sent events: every new message', security: 'conversationToken',
-    pathParams: ['conversationId'], produces: 'text/event-stream', responses: { '200': 'Event stream; event id = message position', ...errors, '404': 'No such conversation' },
+    pathParams: ['conversationId'], produces: 'text/event-stream', responses: { '200': 'Event stream; event id = message position', ...errors, '404': 'No such conversation', ...limited },
+  },
+  {
+    method: 'get', path: '/v1/conversations/{conversationId}/export', summary: 'Everything held about the conversation (right of access)', security: ['conversationToken', 'operatorKey'],
+    pathParams: ['conversationId'], responses: { '200': 'Transcript and read models as JSON', ...errors, '404': 'No such conversation', ...limited },
+  },
+  {
+    method: 'delete', path: '/v1/conversations/{conversationId}', summary: 'Erase the conversation: read models and workflow executions (right of erasure)', security: 'operatorKey',
+    pathParams: ['conversationId'], responses: { '200': 'Erased; what was deleted, by count', ...errors, '404': 'No such conversation' },
   },
   {
     method: 'get', path: '/v1/agent/tasks', summary: 'Open tasks in my queues and mine: most urgent first, then soonest SLA deadline, with time left', security: 'agentToken',
@@ -77,11 +104,11 @@ export const operations: Operation[] = [
   })),
   {
     method: 'post', path: '/v1/agent/tasks/{taskId}/reply', summary: 'Reply to the customer', security: 'agentToken',
-    pathParams: ['taskId'], body: agentTextBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved' },
+    pathParams: ['taskId'], body: agentTextBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved', '422': 'Empty text' },
   },
   {
     method: 'post', path: '/v1/agent/tasks/{taskId}/notes', summary: 'Add an internal note', security: 'agentToken',
-    pathParams: ['taskId'], body: agentTextBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved' },
+    pathParams: ['taskId'], body: agentTextBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved', '422': 'Empty text' },
   },
   {
     method: 'post', path: '/v1/agent/tasks/{taskId}/transfer', summary: 'Move the task to another queue, or hand it to another agent', security: 'agentToken',
@@ -89,7 +116,88 @@ export const operations: Operation[] = [
   },
   {
     method: 'post', path: '/v1/agent/tasks/{taskId}/resolve', summary: 'Resolve with a note', security: 'agentToken',
-    pathParams: ['taskId'], body: resolveBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved already' },
+    pathParams: ['taskId'], body: resolveBody, responses: { '200': 'The task', ...errors, '404': 'No such task in your queues', '409': 'Resolved already', '422': 'Unknown confirmed category' },
+  },
+  {
+    method: 'post', path: '/v1/audits', summary: 'Upload tickets (CSV or JSON, up to 5 MB) and start a ticket audit', security: 'operatorKey',
+    body: auditUploadBody, responses: { '202': 'Audit started; its id, ticket count and the columns used', ...errors, '413': 'Upload too large', '422': 'No text column, duplicate ticket ids, or no tickets' },
+  },
+  {
+    method: 'get', path: '/v1/audits/{auditId}', summary: 'Audit progress; when done, the Pareto table, automation candidates and human-centric categories', security: 'operatorKey',
+    pathParams: ['auditId'], responses: { '200': 'Progress or result', ...errors, '404': 'No such audit' },
+  },
+  {
+    method: 'get', path: '/v1/audits/{auditId}/tickets.csv', summary: 'The categorised tickets: Ticket ID, Date, Category, Confidence, Intent and the upload\'s other columns', security: 'operatorKey',
+    pathParams: ['auditId'], produces: 'text/csv', responses: { '200': 'CSV spreadsheet', ...errors, '404': 'No such audit', '409': 'Audit still running' },
+  },
+  {
+    method: 'get', path: '/v1/audits/{auditId}/pareto.png', summary: 'The Pareto chart: tickets per category and cumulative share', security: 'operatorKey',
+    pathParams: ['auditId'], produces: 'image/png', responses: { '200': 'PNG image', ...errors, '404': 'No such audit', '409': 'Audit still running' },
+  },
+  {
+    method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention', security: 'operatorKey',
+    query: metricsQuery, responses: { '200': 'Metrics', ...errors },
+  },
+  {
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics (process and product gauges); needs an operator key', security: 'operatorKey',
+    produces: 'text/plain', responses: { '200': 'Prometheus text format', '401': 'Missing or unknown credential' },
+  },
+  {
+    method: 'get', path: '/v1/knowledge', summary: 'Knowledge-base articles, filtered by status and category, most recently changed first', security: 'operatorKey',
+    query: listArticlesQuery, responses: { '200': 'Articles', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/knowledge/{articleId}', summary: 'One knowledge-base article', security: 'operatorKey',
+    pathParams: ['articleId'], responses: { '200': 'The article', ...errors, '404': 'No such article' },
+  },
+  {
+    method: 'post', path: '/v1/knowledge', summary: 'Add an article (published unless status is draft); the AI answers from it within seconds', security: 'operatorKey',
+    body: addArticleBody, responses: { '201': 'The article', ...errors, '409': 'The id is taken', '422': 'Unknown category' },
+  },
+  {
+    method: 'put', path: '/v1/knowledge/{articleId}', summary: "Replace an article's content (its status stays)", security: 'operatorKey',
+    pathParams: ['articleId'], body: updateArticleBody, responses: { '200': 'The article', ...errors, '404': 'No such article', '422': 'Unknown category' },
+  },
+  ...(['retire', 'publish'] as const).map((action): Operation => ({
+    method: 'post', path: `/v1/knowledge/{articleId}/${action}`,
+    summary: action === 'retire' ? 'Retire the article: the AI stops citing it' : 'Publish the article (a draft proposed from feedback, or a retired one)',
+    security: 'operatorKey', pathParams: ['articleId'], responses: { '200': 'The article', ...errors, '404': 'No such article' },
+  })),
+  {
+    method: 'get', path: '/v1/models', summary: 'Model versions with their training figures, and the promoted one (null: the shipped default)', security: 'operatorKey',
+    responses: { '200': 'Versions, newest first', ...errors },
+  },
+  {
+    method: 'post', path: '/v1/models/train', summary: 'Train a model version from a labelled CSV (up to 20 MB) or an uploaded dataset, on the batch queue', security: 'operatorKey',
+    body: trainModelBody, responses: { '202': 'Training started; its id and the dataset id', ...errors, '404': 'No such dataset', '413': 'Upload too large', '422': 'Missing column or fewer than two labels' },
+  },
+  {
+    method: 'get', path: '/v1/models/training/{trainingId}', summary: 'State of a training; when completed, the model id, labels and figures', security: 'operatorKey',
+    pathParams: ['trainingId'], responses: { '200': 'running, completed or failed', ...errors, '404': 'No such training' },
+  },
+  {
+    method: 'post', path: '/v1/models/{modelId}/promote', summary: 'Promote a model version: every worker classifies with it within seconds', security: 'operatorKey',
+    pathParams: ['modelId'], responses: { '200': 'Promoted', ...errors, '404': 'No such model version' },
+  },
+  {
+    method: 'post', path: '/v1/models/retrain', summary: 'Run the retraining workflow now (it also runs on its schedule)', security: 'operatorKey',
+    body: retrainBody, bodyOptional: true, responses: { '202': 'Started; the retraining id', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/models/retraining', summary: 'Recorded retraining runs with their decision and figures, newest first', security: 'operatorKey',
+    responses: { '200': 'Runs', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/models/retraining/{retrainingId}', summary: 'State of a retraining run; when completed, its decision and figures', security: 'operatorKey',
+    pathParams: ['retrainingId'], responses: { '200': 'running, completed or failed', ...errors, '404': 'No such run' },
+  },
+  {
+    method: 'post', path: '/v1/feedback', summary: "Flag an AI answer, optionally with a corrected answer (a knowledge-base draft at the next retraining)", security: 'agentToken',
+    body: flagAnswerBody, responses: { '201': 'Recorded, with the model version that produced the answer', ...errors, '404': 'No such AI answer' },
+  },
+  {
+    method: 'post', path: '/v1/feedback/category', summary: 'Confirm the category of a customer message (a training example at the next retraining)', security: 'agentToken',
+    body: confirmCategoryBody, responses: { '201': 'Recorded, with the training label', ...errors, '404': 'No such customer message', '422': 'Unknown category, or an intent of another category' },
   },
 ];
 
@@ -105,11 +213,36 @@ const errorSchema = {
   },
 };
 
+/** Path parameters are ids: the document gives their pattern so clients (and fuzzers) know it. */
+const PATH_PARAM_SCHEMAS: Record<string, z.ZodType> = {
+  taskId: taskIdParam.shape.taskId,
+  modelId: modelIdParam.shape.modelId,
+  trainingId: trainingIdParam.shape.trainingId,
+  retrainingId: retrainingIdParam.shape.retrainingId,
+};
+const ANY_ID = conversationIdParam.shape.conversationId;
+
+/** Every route with a body can be refused for its size or its media type before it is parsed. */
+const bodyErrors = { '413': 'Body (or a text in it) too large: body_too_large, message_too_long', '415': 'Body is not application/json' };
+
+/** HTTP methods the app answers for a documented path, for 405 responses and their Allow header. */
+export function documentedMethods(path: string): string[] | undefined {
+  const methods = operations
+    .filter((op) => new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path))
+    .map((op) => op.method.toUpperCase());
+  return methods.length > 0 ? methods : undefined;
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const parameters = [
-      ...(op.pathParams ?? []).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      ...(op.pathParams ?? []).map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: z.toJSONSchema(PATH_PARAM_SCHEMAS[name] ?? ANY_ID, { io: 'input' }),
+      })),
       ...Object.entries(op.query?.shape ?? {}).map(([name, schema]) => ({
         name,
         in: 'query',
@@ -118,7 +251,7 @@ export function openApiDocument(): Record<string, unknown> {
       })),
     ];
     const responses: Record<string, unknown> = {};
-    for (const [status, description] of Object.entries(op.responses)) {
+    for (const [status, description] of Object.entries({ ...(op.body ? bodyErrors : {}), ...op.responses })) {
       const ok = status.startsWith('2');
       responses[status] = {
         description,
@@ -131,10 +264,10 @@ export function openApiDocument(): Record<string, unknown> {
     paths[op.path]![op.method] = {
       summary: op.summary,
       operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      security: op.security === 'none' ? [] : [{ [op.security]: [] }],
+      security: [op.security].flat().filter((s) => s !== 'none').map((s) => ({ [s]: [] })),
       parameters,
       ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } }
+        ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } }
         : {}),
       responses,
     };
@@ -147,6 +280,7 @@ export function openApiDocument(): Record<string, unknown> {
         apiKey: { type: 'http', scheme: 'bearer', description: "The business's API key (TANDEM_API_KEYS)" },
         conversationToken: { type: 'http', scheme: 'bearer', description: 'The token returned when the conversation started' },
         agentToken: { type: 'http', scheme: 'bearer', description: "An agent's token (TANDEM_AGENTS)" },
+        operatorKey: { type: 'http', scheme: 'bearer', description: 'An operator key (TANDEM_OPERATOR_KEYS)' },
       },
     },
     paths,

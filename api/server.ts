@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { Client, Connection } from '@temporalio/client';
@@ -15,7 +16,13 @@ import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
 import { ApiError, errorHandler } from './errors';
 import { agentRoutes } from './routes/agent';
 import { conversationRoutes } from './routes/conversations';
-import { openApiDocument } from './openapi';
+import { privacyRoutes } from './routes/privacy';
+import { auditRoutes, auditUploadParser } from './routes/audits';
+import { metricsRoutes } from './routes/metrics';
+import { knowledgeRoutes } from './routes/knowledge';
+import { feedbackRoutes } from './routes/feedback';
+import { modelRoutes, trainingUploadParser } from './routes/models';
+import { documentedMethods, openApiDocument } from './openapi';
 
 const BODY_LIMIT = '64kb';
 const HEALTH_TIMEOUT_MS = 2000;
@@ -36,8 +43,12 @@ export function createApp(deps: ApiDeps): Express {
       serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
     }),
   );
+  app.use(answerOptions);
   app.use(requireJsonBodies);
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // A ticket export is larger than any other body: its route parses first, with its own limit.
+  app.use('/v1/audits', deps.auth.operator, auditUploadParser);
+  app.use('/v1/models/train', deps.auth.operator, trainingUploadParser);
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, verify: rejectInvalidUtf8 }));
 
   app.get('/health', async (_req, res) => {
     const report = await deps.health();
@@ -48,9 +59,33 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(conversationRoutes(deps));
   app.use(agentRoutes(deps));
-  app.use((_req, _res, next) => next(new ApiError(404, 'route_not_found', 'There is no such route.')));
+  app.use(privacyRoutes(deps));
+  app.use(auditRoutes(deps));
+  app.use(metricsRoutes(deps));
+  app.use(knowledgeRoutes(deps));
+  app.use(feedbackRoutes(deps));
+  app.use(modelRoutes(deps));
+  app.use((req, res, next) => {
+    const allowed = documentedMethods(req.path);
+    if (!allowed) return next(new ApiError(404, 'route_not_found', 'There is no such route.'));
+    res.setHeader('allow', allowed.join(', '));
+    next(new ApiError(405, 'method_not_allowed', `This route answers ${allowed.join(', ')}.`));
+  });
   app.use(errorHandler);
   return app;
+}
+
+/** OPTIONS lists the documented methods of a path (routers would each list only their own). */
+const answerOptions: RequestHandler = (req, res, next) => {
+  const allowed = req.method === 'OPTIONS' ? documentedMethods(req.path) : undefined;
+  if (!allowed) return next();
+  res.setHeader('allow', [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', '));
+  res.status(204).end();
+};
+
+/** The JSON parser would silently turn malformed UTF-8 into U+FFFD; refuse it instead. */
+function rejectInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new ApiError(400, 'invalid_utf8', 'The body is not valid UTF-8.');
 }
 
 /** Bodies must be JSON: anything else is refused before it is parsed. */
@@ -126,7 +161,19 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
     tokenSecret: env.TANDEM_TOKEN_SECRET,
     agents: env.TANDEM_AGENTS,
   });
-  const deps: ApiDeps = { temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, models, auth, supportConfig, log, health };
+  const rateLimits = { perConversationPerMinute: env.TANDEM_RATE_LIMIT_PER_MINUTE, perApiKeyPerMinute: env.TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE };
+  const deps: ApiDeps = {
+    temporal,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
+    modelActivities: env.OLLAMA_HOST ? 'remote' : 'local',
+    models,
+    auth,
+    supportConfig,
+    log,
+    health,
+    rateLimits,
+  };
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));

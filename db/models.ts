@@ -1,4 +1,7 @@
 import mongoose, { Schema, type InferSchemaType, type Connection } from 'mongoose';
+import { auditSchema, auditTicketSchema } from './audits';
+import { feedbackSchema } from './feedback';
+import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
 
 // Read models projected from the workflows, plus the knowledge base. Every schema here must work on
 // FerretDB as well as MongoDB: no transactions, TTL or sparse indexes, and only simple queries.
@@ -121,6 +124,19 @@ const slaEventSchema = new Schema(
   { versionKey: false },
 );
 
+/** That a conversation was erased on request, and when: ids and counts only, no personal data. */
+const erasureSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true, index: true },
+    erasedAt: { type: Date, required: true },
+    workflowsDeleted: [String],
+    /** Documents deleted, by collection. */
+    deleted: { type: Map, of: Number },
+  },
+  { versionKey: false },
+);
+
 export type MessageRecord = InferSchemaType<typeof messageSchema>;
 export type ConversationRecord = InferSchemaType<typeof conversationSchema>;
 export type KnowledgeArticleRecord = InferSchemaType<typeof knowledgeArticleSchema>;
@@ -135,6 +151,14 @@ export function createModels(connection: Connection) {
     KnowledgeArticle: connection.model('KnowledgeArticle', knowledgeArticleSchema, 'knowledge_articles'),
     Task: connection.model('Task', taskSchema, 'tasks'),
     SlaEvent: connection.model('SlaEvent', slaEventSchema, 'sla_events'),
+    Erasure: connection.model('Erasure', erasureSchema, 'erasures'),
+    ModelVersion: connection.model('ModelVersion', modelVersionSchema, 'model_versions'),
+    Setting: connection.model('Setting', settingSchema, 'settings'),
+    TrainingDataset: connection.model('TrainingDataset', trainingDatasetSchema, 'training_datasets'),
+    RetrainingRun: connection.model('RetrainingRun', retrainingRunSchema, 'retraining_runs'),
+    Feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
+    Audit: connection.model('Audit', auditSchema, 'audits'),
+    AuditTicket: connection.model('AuditTicket', auditTicketSchema, 'audit_tickets'),
   };
 }
 

@@ -17,6 +17,8 @@ export interface ConversationInput {
   customer: CustomerProfile;
   config: SupportConfig;
   webhookUrl?: string;
+  /** 'local' for an in-process model (local activities); a model server's calls are ordinary activities. */
+  modelActivities?: 'local' | 'remote';
   /** Set when the workflow continues as new: the conversation so far. */
   carriedState?: ConversationState;
   /** Read-model version reached by the previous run, so projections keep counting up. */
@@ -90,3 +92,27 @@ export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string
 export const taskQuery = defineQuery<HumanTaskState>('task');
 /** Hands the task straight to another agent, who then holds it as if they had claimed it. */
 export const transferToAgentUpdate = defineUpdate<HumanTaskState, [{ agentId: string; toAgentId: string }]>('transferToAgent');
+
+export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
+
+/** A ticket audit over tickets already stored in `audit_tickets`: the input stays small. */
+export interface AuditInput {
+  auditId: string;
+  total: number;
+  batchSize: number;
+  config: SupportConfig;
+  /** Set when the workflow continues as new: the first batch still to do, and the count so far. */
+  nextBatch?: number;
+  categorised?: number;
+}
+
+export interface AuditProgress {
+  auditId: string;
+  status: 'running' | 'completed';
+  total: number;
+  categorised: number;
+  batches: number;
+  batchesDone: number;
+}
+
+export const auditProgressQuery = defineQuery<AuditProgress>('auditProgress');

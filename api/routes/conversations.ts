@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { conversationWorkflow } from '../../workflows/conversation';
 import {
   ConversationStatusAttr,
@@ -17,6 +17,7 @@ import {
 import { listConversations, readConversation, readTranscript } from '../../db/conversations';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { createRateLimits } from '../rate-limit';
 import {
   conversationIdParam,
   listConversationsQuery,
@@ -32,23 +33,43 @@ const STREAM_KEEPALIVE_MS = 15_000;
 export function conversationRoutes(deps: ApiDeps): Router {
   const { temporal, auth, models, supportConfig, taskQueue } = deps;
   const router = Router();
+  const limit = createRateLimits(deps.rateLimits);
   const handleFor = (conversationId: string) => temporal.workflow.getHandle(conversationWorkflowId(conversationId));
 
-  /** An update to a finished workflow: the conversation is closed (or never existed). */
-  const finishedAsClosed = async (conversationId: string, err: unknown): Promise<never> => {
-    if (err instanceof WorkflowUpdateFailedError || err instanceof ApiError) throw err;
-    const description = await handleFor(conversationId).describe().catch(() => undefined);
-    if (!description) throw new ApiError(404, 'not_found', 'There is no such conversation.');
-    if (description.status.name !== 'RUNNING') {
-      throw new ApiError(409, 'conversation_closed', 'This conversation is closed; start a new one.');
+  /**
+   * Sends an Update to the conversation. One that lands on a run finishing with continue-as-new is
+   * sent again to the new run (same update id, so it is applied once); one that lands on a finished
+   * conversation is a 409, and on none at all a 404.
+   */
+  const updateConversation = async <Ret, Args extends [unknown, ...unknown[]]>(
+    conversationId: string,
+    update: UpdateDefinition<Ret, Args>,
+    options: { args: Args; updateId?: string },
+  ): Promise<Ret> => {
+    const send = () => handleFor(conversationId).executeUpdate(update, options);
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      const description = await handleFor(conversationId).describe().catch(() => undefined);
+      if (!description) throw new ApiError(404, 'not_found', 'There is no such conversation.');
+      if (description.status.name !== 'RUNNING') {
+        throw new ApiError(409, 'conversation_closed', 'This conversation is closed; start a new one.');
+      }
+      return send();
     }
-    throw err;
   };
 
-  router.post('/v1/conversations', auth.customerKey, async (req, res) => {
+  router.post('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
     const body = startConversationBody.parse(req.body);
     const conversationId = body.conversationId ?? randomUUID();
-    const input: ConversationInput = { conversationId, customer: body.customer, config: supportConfig, webhookUrl: body.webhookUrl };
+    const input: ConversationInput = {
+      conversationId,
+      customer: body.customer,
+      config: supportConfig,
+      webhookUrl: body.webhookUrl,
+      modelActivities: deps.modelActivities,
+    };
     const startOptions = {
       workflowId: conversationWorkflowId(conversationId),
       taskQueue,
@@ -74,7 +95,7 @@ export function conversationRoutes(deps: ApiDeps): Router {
     res.status(201).json({ conversationId, token });
   });
 
-  router.get('/v1/conversations', auth.customerKey, async (req, res) => {
+  router.get('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
     const q = listConversationsQuery.parse(req.query);
     const rows = await listConversations(models, { ...q, before: q.before ? new Date(q.before) : undefined });
     res.json({
@@ -94,34 +115,28 @@ export function conversationRoutes(deps: ApiDeps): Router {
     });
   });
 
-  router.post('/v1/conversations/:conversationId/messages', auth.conversation, async (req, res) => {
+  router.post('/v1/conversations/:conversationId/messages', auth.conversation, limit.perConversation, async (req, res) => {
     const { conversationId } = conversationIdParam.parse(req.params);
     const body = sendMessageBody.parse(req.body);
-    const outcome = await handleFor(conversationId)
-      .executeUpdate(sendMessageUpdate, { args: [body], updateId: body.messageId })
-      .catch((err: unknown) => finishedAsClosed(conversationId, err));
+    const outcome = await updateConversation(conversationId, sendMessageUpdate, { args: [body], updateId: body.messageId });
     res.json(outcome);
   });
 
-  router.post('/v1/conversations/:conversationId/human', auth.conversation, async (req, res) => {
+  router.post('/v1/conversations/:conversationId/human', auth.conversation, limit.perConversation, async (req, res) => {
     const { conversationId } = conversationIdParam.parse(req.params);
     const body = requestHumanBody.parse(req.body);
-    const outcome = await handleFor(conversationId)
-      .executeUpdate(requestHumanUpdate, { args: [body], updateId: `human-${body.requestId}` })
-      .catch((err: unknown) => finishedAsClosed(conversationId, err));
+    const outcome = await updateConversation(conversationId, requestHumanUpdate, { args: [body], updateId: `human-${body.requestId}` });
     res.json(outcome);
   });
 
-  router.post('/v1/conversations/:conversationId/rating', auth.conversation, async (req, res) => {
+  router.post('/v1/conversations/:conversationId/rating', auth.conversation, limit.perConversation, async (req, res) => {
     const { conversationId } = conversationIdParam.parse(req.params);
     const body = rateBody.parse(req.body);
-    const rating = await handleFor(conversationId)
-      .executeUpdate(rateConversationUpdate, { args: [body] })
-      .catch((err: unknown) => finishedAsClosed(conversationId, err));
+    const rating = await updateConversation(conversationId, rateConversationUpdate, { args: [body] });
     res.json(rating);
   });
 
-  router.get('/v1/conversations/:conversationId', auth.conversation, async (req, res) => {
+  router.get('/v1/conversations/:conversationId', auth.conversation, limit.perConversation, async (req, res) => {
     const { conversationId } = conversationIdParam.parse(req.params);
     try {
       const view = await handleFor(conversationId).query(conversationQuery);
@@ -158,7 +173,7 @@ export function conversationRoutes(deps: ApiDeps): Router {
    * Server-sent events: every new transcript message (AI, agent and system) as it happens. The event
    * id is the message's position, so a reconnecting client sends Last-Event-ID and misses nothing.
    */
-  router.get('/v1/conversations/:conversationId/events', auth.conversation, async (req, res) => {
+  router.get('/v1/conversations/:conversationId/events', auth.conversation, limit.perConversation, async (req, res) => {
     const { conversationId } = conversationIdParam.parse(req.params);
     const handle = handleFor(conversationId);
     let sent = Number(req.get('last-event-id') ?? req.query.after ?? 0);

@@ -2,8 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../config/logger';
-import type { Activities } from '../../activities';
-import { createActivityRuntime, createWorkers, type ActivityRuntime, type Workers } from '../../workers/runtime';
+import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
@@ -65,7 +64,7 @@ export interface Tandem {
   stop(): Promise<void>;
 }
 
-export async function startTandem(opts: { env?: Env; activities?: (real: Activities) => Activities } = {}): Promise<Tandem> {
+export async function startTandem(opts: { env?: Env; activities?: (real: WorkerActivities) => WorkerActivities } = {}): Promise<Tandem> {
   const env = opts.env ?? testEnv();
   const runtime = await createActivityRuntime(env, createLogger('test-worker', 'silent'));
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -74,6 +73,7 @@ export async function startTandem(opts: { env?: Env; activities?: (real: Activit
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
+    maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
     activities: opts.activities ? opts.activities(runtime.activities) : runtime.activities,
     workflowBundle: await workflowBundle(),
   });
