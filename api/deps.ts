@@ -29,6 +29,8 @@ export interface DependencyHealth {
 export interface HealthReport {
   status: 'up' | 'down';
   temporal: DependencyHealth;
+  /** A worker polls the conversations task queue. */
+  worker: DependencyHealth;
   database: DependencyHealth;
   llm: DependencyHealth & { provider: 'embedded' | 'ollama' };
 }

@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { Client, Connection } from '@temporalio/client';
+import { temporal as temporalProto } from '@temporalio/proto';
 import type { Connection as MongoConnection } from 'mongoose';
 import type { Env } from '../config/env';
 import { loadSupportConfig } from '../config/env';
@@ -127,10 +128,20 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
   const { connection: mongo, models } = await connectDatabase(env.MONGO_URL);
 
   const health = async (): Promise<HealthReport> => {
-    const [temporalHealth, database, llm] = await Promise.all([
+    const [temporalHealth, worker, database, llm] = await Promise.all([
       withTimeout(async () => {
         await temporalConnection.healthService.check({});
         return env.TEMPORAL_ADDRESS;
+      }),
+      // Messages are answered only while a worker polls the conversations queue.
+      withTimeout(async () => {
+        const { pollers } = await temporalConnection.workflowService.describeTaskQueue({
+          namespace: env.TEMPORAL_NAMESPACE,
+          taskQueue: { name: env.TEMPORAL_TASK_QUEUE },
+          taskQueueType: temporalProto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        if (!pollers?.length) throw new Error(`no worker polls ${env.TEMPORAL_TASK_QUEUE}`);
+        return `${pollers.length} worker poller(s) on ${env.TEMPORAL_TASK_QUEUE}`;
       }),
       withTimeout(async () => {
         if (!mongo.db) throw new Error('not connected');
@@ -151,8 +162,8 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
         return `ollama ${env.OLLAMA_MODEL}`;
       }),
     ]);
-    const status = temporalHealth.up && database.up && llm.up ? 'up' : 'down';
-    return { status, temporal: temporalHealth, database, llm: { ...llm, provider: env.OLLAMA_HOST ? 'ollama' : 'embedded' } };
+    const status = temporalHealth.up && worker.up && database.up && llm.up ? 'up' : 'down';
+    return { status, temporal: temporalHealth, worker, database, llm: { ...llm, provider: env.OLLAMA_HOST ? 'ollama' : 'embedded' } };
   };
 
   const auth = new Auth({

@@ -11,6 +11,7 @@ export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
 export interface BenchStack {
   apiUrl: string;
   apiKey: string;
+  operatorKey: string;
   agentToken: string;
   env: NodeJS.ProcessEnv;
   temporalAddress: string;
@@ -29,6 +30,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
   });
   const apiKey = `bench-${randomBytes(16).toString('hex')}`;
   const agentToken = `bench-agent-${randomBytes(16).toString('hex')}`;
+  const operatorKey = `bench-op-${randomBytes(16).toString('hex')}`;
   const port = 53000;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -37,10 +39,11 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     PORT: String(port),
     LOG_LEVEL: 'warn',
     TANDEM_API_KEYS: apiKey,
-    TANDEM_OPERATOR_KEYS: `bench-op-${randomBytes(16).toString('hex')}`,
+    TANDEM_OPERATOR_KEYS: operatorKey,
     TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
     TANDEM_AGENTS: JSON.stringify([{ id: 'bench', name: 'Bench Agent', token: agentToken, queues: ['general', 'billing', 'technical', 'complaints', 'supervisors'], capacity: 100000 }]),
     TANDEM_RATE_LIMIT_PER_MINUTE: '1000000',
+    TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
   };
   delete env.OLLAMA_HOST;
@@ -62,6 +65,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
   return {
     apiUrl,
     apiKey,
+    operatorKey,
     agentToken,
     env,
     temporalAddress: info.temporalAddress,
