@@ -10,6 +10,7 @@ import {
   setHandler,
   startChild,
   getExternalWorkflowHandle,
+  patched,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -103,6 +104,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   let projectedCount = input.carriedState ? conversation.snapshot.transcript.length : 0;
   let customerMessagesThisRun = 0;
   let lastActivity = 0;
+  let lastAttributes = '';
 
   /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
   const publish = (): void => {
@@ -139,12 +141,19 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
       }
     });
 
-    upsertSearchAttributes([
+    const attributes = [
       { key: ConversationStatusAttr, value: state.status },
       ...(projection.category ? [{ key: CategoryAttr, value: projection.category }] : []),
       ...(reasons.length ? [{ key: EscalationReasonAttr, value: reasons }] : []),
       ...(handoff ? [{ key: PriorityAttr, value: handoff.priority }, { key: SkillQueueAttr, value: handoff.queue }] : []),
-    ]);
+    ];
+    // Each upsert is a visibility write on the server: send one only when a value changed.
+    // Runs recorded before this change upserted on every message, and replay as they ran.
+    const signature = JSON.stringify(attributes.map((a) => a.value));
+    if (signature !== lastAttributes || !patched('search-attributes-on-change')) {
+      upsertSearchAttributes(attributes);
+      lastAttributes = signature;
+    }
     setCurrentDetails(statusLine(conversation));
   };
 
