@@ -4,6 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm install --no-save tsx@4
 COPY . .
+# Workers load this instead of bundling at start (bundling leaves webpack's memory behind).
+RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js
+ENV TANDEM_WORKFLOW_BUNDLE=/app/workflow-bundle.js
 USER node
 ENV NODE_ENV=production
 CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack } from '../scripts/stack';
+import { REPO_ROOT, bundleWorkflows, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack } from '../scripts/stack';
 
 export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
 
@@ -22,6 +22,7 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  await stopStack(BENCH_RUN_DIR); // a fresh stack: nothing left over from an interrupted run
   const info = await startStack({
     services: ['temporal', 'mongo'],
     runDir: BENCH_RUN_DIR,
@@ -47,6 +48,7 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   delete env.OLLAMA_HOST;
+  env.TANDEM_WORKFLOW_BUNDLE = bundleWorkflows(BENCH_RUN_DIR);
   const startWorker = () => startTypeScriptProcess(BENCH_RUN_DIR, 'worker', 'workers/main.ts', env);
   startWorker();
   startTypeScriptProcess(BENCH_RUN_DIR, 'api', 'api/main.ts', env);

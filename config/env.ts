@@ -28,6 +28,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('tandem-conversations'),
   TEMPORAL_BATCH_TASK_QUEUE: z.string().default('tandem-batch'),
+  /** A workflow bundle made by scripts/bundle-workflows.ts; unset means the worker bundles at start. */
+  TANDEM_WORKFLOW_BUNDLE: z.string().optional(),
   /**
    * Conversations kept in the worker's memory between messages (about 1.5 MB each); the rest are
    * rebuilt from history when they next receive a message.

@@ -13,6 +13,7 @@ import {
   serviceLogPath,
   sleep,
   startTypeScriptProcess,
+  bundleWorkflows,
   startStack,
   stopProcess,
   stopStack,
@@ -107,9 +108,11 @@ async function start(args: string[]): Promise<number> {
   // Restarted on every start so code changes take effect.
   const apps = ['api', 'worker', 'batch-worker'];
   for (const name of apps) await stopProcess(DEV_RUN_DIR, name);
+  // Bundled once here, not in each worker: bundling leaves webpack's memory in the process.
+  const workerEnv = { ...env, TANDEM_WORKFLOW_BUNDLE: bundleWorkflows(DEV_RUN_DIR) };
   // Training blocks its process for seconds: batch work gets a worker process of its own.
-  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', { ...env, TANDEM_WORKER_QUEUES: 'conversations' });
-  startTypeScriptProcess(DEV_RUN_DIR, 'batch-worker', 'workers/main.ts', { ...env, TANDEM_WORKER_QUEUES: 'batch' });
+  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'conversations' });
+  startTypeScriptProcess(DEV_RUN_DIR, 'batch-worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'batch' });
   startTypeScriptProcess(DEV_RUN_DIR, 'api', 'api/main.ts', env);
 
   const healthUrl = `http://127.0.0.1:${apiPort}/health`;

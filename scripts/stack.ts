@@ -2,7 +2,7 @@
 // for `./tandem start`, the jest global setup and CI alike. Binaries live in a cache outside the
 // repository so a fresh clone reuses them; everything a run starts is recorded (pid files, logs,
 // ports) under one run folder so it can be found, reused and stopped later.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -326,6 +326,13 @@ export function startProcess(runDir: string, name: string, command: string, args
  */
 export function startTypeScriptProcess(runDir: string, name: string, entry: string, env: NodeJS.ProcessEnv): number {
   return startProcess(runDir, name, process.execPath, ['--import', 'tsx', entry], env);
+}
+
+/** Bundles the workflow code into the run folder for the worker processes; returns its path. */
+export function bundleWorkflows(runDir: string): string {
+  const out = path.join(path.resolve(runDir), 'workflow-bundle.js');
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', out], { cwd: REPO_ROOT, stdio: 'ignore' });
+  return out;
 }
 
 export interface ProcessStatus {

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
     queues: env.TANDEM_WORKER_QUEUES,
     activities: runtime.activities,
+    workflowBundle: env.TANDEM_WORKFLOW_BUNDLE ? { codePath: env.TANDEM_WORKFLOW_BUNDLE } : undefined,
   });
   if (env.TANDEM_WORKER_QUEUES.includes('batch')) {
     await ensureRetrainingSchedule(

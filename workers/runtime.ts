@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
 import { loadSupportConfig, type Env } from '../config/env';
@@ -94,8 +94,8 @@ export interface WorkerOptions {
   /** Which queues this process polls; both by default. */
   queues?: readonly WorkerQueue[];
   activities: WorkerActivities;
-  /** A prebuilt bundle (tests build one per file); without it `workflows/` is bundled once here. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A prebuilt bundle (tests build one per file; production one ahead of start); without it `workflows/` is bundled here. */
+  workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
 }
 
 export type WorkerQueue = 'conversations' | 'batch';
