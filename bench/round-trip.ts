@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { floorWorkflow, pingUpdate, stopUpdate } from './floor';
-import { ANSWERABLE_QUESTIONS, flags, printTable, round, runFor, summarize, type LatencySummary } from './load';
+import { ANSWERABLE_QUESTIONS } from '../test/support/questions';
+import { flags, printTable, round, runFor, summarize, type LatencySummary } from './load';
 import { startBenchStack, type BenchStack } from './stack';
 
 const MESSAGES_PER_CONVERSATION = 20;

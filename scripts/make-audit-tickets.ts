@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatCsv, parseCsvRecords } from '../ai/csv';
+import { mulberry32 } from '../ai/embedded/classifier';
 import { REPO_ROOT } from './stack';
 
 const DATASETS = path.resolve(REPO_ROOT, '..', 'shared', 'datasets');
@@ -17,23 +18,11 @@ function option(args: string[], name: string, fallback: string): string {
   return at >= 0 && args[at + 1] ? (args[at + 1] as string) : fallback;
 }
 
-/** A small deterministic generator, so the same command makes the same file. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function main(): void {
   const args = process.argv.slice(2);
   const count = Number(option(args, 'count', '1000'));
   const out = path.resolve(option(args, 'out', path.join(REPO_ROOT, '.run', 'audit-tickets.csv')));
-  const random = seeded(20261126);
+  const random = mulberry32(20261126); // the same command makes the same file
 
   const bitext = parseCsvRecords(fs.readFileSync(BITEXT_VALIDATION, 'utf8')).records.map((r) => ({ text: r.utterance ?? '', source: 'bitext-validation' }));
   const banking = parseCsvRecords(fs.readFileSync(BANKING77_TRAIN, 'utf8')).records.map((r) => ({ text: r.text ?? '', source: 'banking77-train' }));

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { ANSWERABLE_QUESTIONS } from '../support/questions';
 import { conversationWorkflowId } from '../../workflows/definitions';
 
 // A long conversation moves to a new workflow run before its history grows too large, carrying
@@ -21,20 +22,7 @@ afterAll(async () => {
   await tandem?.stop();
 });
 
-const questions = [
-  'where is my order 1001?',
-  'how do I change my shipping address?',
-  'which payment methods do you accept?',
-  'can I get a copy of my invoice?',
-  'how do I create an account?',
-  'I forgot my password',
-  'what delivery options are there?',
-  'what is your refund policy?',
-  'how do I subscribe to the newsletter?',
-  'how do I place an order?',
-  'I need to edit my account details',
-  'how long does delivery take?',
-];
+const questions = ANSWERABLE_QUESTIONS.slice(0, 12);
 
 test('when a conversation passes the messages-per-run limit, then it continues as new with its whole transcript', async () => {
   const started = await tandem.call('POST', '/v1/conversations', { body: { customer: customer() } });

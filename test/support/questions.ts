@@ -1,0 +1,26 @@
+// Questions the default model answers without escalating: 22 different intents, so a conversation
+// can ask them all without tripping the repeat rule. Used by tests and benchmarks.
+export const ANSWERABLE_QUESTIONS = [
+  'where is my order 1001?',
+  'how do I change my shipping address?',
+  'which payment methods do you accept?',
+  'can I get a copy of my invoice?',
+  'how do I create an account?',
+  'I forgot my password',
+  'what delivery options are there?',
+  'what is your refund policy?',
+  'how do I subscribe to the newsletter?',
+  'how do I place an order?',
+  'I need to edit my account details',
+  'how long does delivery take?',
+  'how can I track my refund?',
+  'I want to change my order',
+  'what is the cancellation fee?',
+  'I need to set up a shipping address',
+  'how do I switch to another account?',
+  'how do I contact customer service?',
+  'I want to get a refund',
+  'I have a problem with my payment',
+  'I cannot register',
+  'I want to leave a review',
+];
