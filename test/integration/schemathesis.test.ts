@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { ensureSchemathesis } from '../../scripts/stack';
-import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { agents, customer, startTandem, testEnv, withoutTraining, type Tandem } from '../support/harness';
 
 // Schemathesis (property-based fuzzing from the OpenAPI document) against the real API: no 5xx, and
 // every response matches the document (status codes, content types, bodies). Credentials come from
@@ -29,11 +28,7 @@ beforeAll(async () => {
     // Each fuzzed POST /v1/models/train or /retrain would train a classifier on thousands of rows in
     // this process, blocking the API's event loop for seconds: the trainings fail fast instead. The
     // routes, their validation and the state reads are still fuzzed; training is tested elsewhere.
-    activities: (real) => ({
-      ...real,
-      trainModelVersion: () => Promise.reject(ApplicationFailure.nonRetryable('no training during fuzzing', 'FuzzRun')),
-      trainCandidateModel: () => Promise.reject(ApplicationFailure.nonRetryable('no training during fuzzing', 'FuzzRun')),
-    }),
+    activities: withoutTraining,
   });
 }, 300_000);
 

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
@@ -111,3 +112,13 @@ export const customer = (overrides: Partial<{ id: string; name: string; email: s
   email: 'dana@example.com',
   ...overrides,
 });
+
+/**
+ * Training a classifier blocks this process (worker and API alike) for seconds. Tests that call the
+ * training routes only for access or fuzzing make the trainings fail fast instead; training itself
+ * is tested in learning-loop.test.ts.
+ */
+export function withoutTraining(real: WorkerActivities): WorkerActivities {
+  const refuse = () => Promise.reject(ApplicationFailure.nonRetryable('no training in this test', 'TrainingDisabled'));
+  return { ...real, trainModelVersion: refuse, trainCandidateModel: refuse };
+}
