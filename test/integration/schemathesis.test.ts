@@ -110,15 +110,19 @@ test(
     );
 
     fs.writeFileSync(path.join(dir, 'output.txt'), output);
-    process.stderr.write(`[schemathesis] exit ${code}; full output in ${dir}/output.txt\n${output.split('\n').slice(-25).join('\n')}\n`);
-    expect(output).not.toMatch(/Server error/i);
     // Known, not yet explained: with seed 8 one start of conversation "0" (after the fuzzer has
     // already used that id) gets no answer within the request timeout. It is reported here and in
     // the issue notes, not hidden; every other kind of error still fails the test.
     const stalls = output.match(/Read timed out after/g)?.length ?? 0;
-    if (stalls > 0) process.stderr.write(`[schemathesis] ${stalls} request(s) timed out without an answer\n`);
+    const generated = Number(/(\d+) generated/.exec(output)?.[1] ?? 0);
     const errors = Number(/(\d+) errored/.exec(output)?.[1] ?? 0);
     const failed = Number(/(\d+) failed/.exec(output)?.[1] ?? 0);
+    // A digest, not schemathesis's own pytest-style closing banner: CI reads such a banner as the
+    // test runner's verdict, and this run's verdict is jest's.
+    process.stderr.write(
+      `[schemathesis] exit ${code}; cases ${generated}, failures ${failed}, errors ${errors}, timeouts ${stalls}; full output in ${dir}/output.txt\n`,
+    );
+    expect(output).not.toMatch(/Server error/i);
     expect(failed).toBe(0);
     expect(errors).toBeLessThanOrEqual(stalls);
     expect(code === 0 || errors > 0).toBe(true);
