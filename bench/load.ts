@@ -44,6 +44,11 @@ export async function runFor(users: number, seconds: number, loop: (user: number
   return results.flat();
 }
 
+/** Per process, the share of one core it used between two `cpuSeconds()` snapshots, in percent. */
+export function cpuPercent(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, round((100 * ((after[name] ?? 0) - (before[name] ?? 0))) / seconds, 0)]));
+}
+
 export function printTable(headers: string[], rows: (string | number)[][]): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i] ?? 0)).join('  ');

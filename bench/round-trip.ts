@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { floorWorkflow, pingUpdate, stopUpdate } from './floor';
 import { ANSWERABLE_QUESTIONS } from '../test/support/questions';
-import { flags, printTable, round, runFor, summarize, type LatencySummary } from './load';
+import { cpuPercent, flags, printTable, round, runFor, summarize, type LatencySummary } from './load';
 import { startBenchStack, type BenchStack } from './stack';
 
 const MESSAGES_PER_CONVERSATION = 20;
@@ -60,14 +60,36 @@ async function main(): Promise<void> {
   const stack = await startBenchStack();
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
-  const results: { concurrency: number; tandem: LatencySummary; floor: LatencySummary; p50Ratio: number; p99Ratio: number }[] = [];
+  const results: {
+    concurrency: number;
+    tandem: LatencySummary;
+    floor: LatencySummary;
+    p50Ratio: number;
+    p99Ratio: number;
+    cpu: { tandem: Record<string, number>; floor: Record<string, number> };
+  }[] = [];
+  // Which process is busy tells what limits a level: the load generator, the API, the worker or a server.
+  const measured = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {
+    const before = stack.cpuSeconds();
+    const value = await run();
+    return [value, cpuPercent(before, stack.cpuSeconds(), seconds)];
+  };
   try {
     for (const users of levels) {
       await runFor(users, warmup, () => floorLoop(client, Date.now() + warmup * 1000));
-      const floor = summarize(await runFor(users, seconds, (_u, until) => floorLoop(client, until)), seconds);
+      const [floorLatencies, floorCpu] = await measured(() => runFor(users, seconds, (_u, until) => floorLoop(client, until)));
       await runFor(users, warmup, () => ourLoop(stack, Date.now() + warmup * 1000));
-      const tandem = summarize(await runFor(users, seconds, (_u, until) => ourLoop(stack, until)), seconds);
-      results.push({ concurrency: users, tandem, floor, p50Ratio: round(tandem.p50 / floor.p50, 2), p99Ratio: round(tandem.p99 / floor.p99, 2) });
+      const [tandemLatencies, tandemCpu] = await measured(() => runFor(users, seconds, (_u, until) => ourLoop(stack, until)));
+      const floor = summarize(floorLatencies, seconds);
+      const tandem = summarize(tandemLatencies, seconds);
+      results.push({
+        concurrency: users,
+        tandem,
+        floor,
+        p50Ratio: round(tandem.p50 / floor.p50, 2),
+        p99Ratio: round(tandem.p99 / floor.p99, 2),
+        cpu: { tandem: tandemCpu, floor: floorCpu },
+      });
     }
   } finally {
     await connection.close();
@@ -78,6 +100,15 @@ async function main(): Promise<void> {
     results.map((r) => [
       r.concurrency, r.tandem.count, r.tandem.p50, r.tandem.p95, r.tandem.p99, r.tandem.perSecond,
       r.floor.p50, r.floor.p95, r.floor.p99, r.floor.perSecond, r.p50Ratio, r.p99Ratio,
+    ]),
+  );
+  const processes = Object.keys(results[0]?.cpu.tandem ?? {}).sort();
+  process.stdout.write('\nCPU, percent of one core (2 cores in all), during each measured run:\n');
+  printTable(
+    ['conc', 'run', ...processes],
+    results.flatMap((r) => [
+      [r.concurrency, 'tandem', ...processes.map((p) => r.cpu.tandem[p] ?? 0)],
+      [r.concurrency, 'floor', ...processes.map((p) => r.cpu.floor[p] ?? 0)],
     ]),
   );
   process.stdout.write(`${JSON.stringify({ benchmark: 'round-trip', seconds, results })}\n`);
