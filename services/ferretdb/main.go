@@ -32,7 +32,11 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		// BEGIN IMMEDIATE: a writer waits for the lock (busy_timeout) instead of failing with
+		// SQLITE_BUSY when its read transaction cannot upgrade. synchronous=NORMAL is SQLite's
+		// advice for WAL: a commit survives a crash of this process; only a power cut can lose
+		// the last ones.
+		SQLiteURL: "file:" + *dataDir + "/?_txlock=immediate&_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
