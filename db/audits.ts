@@ -99,14 +99,15 @@ export async function readUncategorised(models: Models, auditId: string, fromSeq
 }
 
 /**
- * Writes each category once: a ticket already categorised keeps its first category. One update
- * per ticket: FerretDB's SQLite backend stalls on a bulk write of a batch's updates.
+ * Writes the categories of tickets just read as uncategorised (`readUncategorised`): one batch of
+ * an audit has one writer at a time, so a ticket keeps the first category it gets. One update per
+ * ticket, filtered on `_id` alone, the one filter FerretDB's SQLite backend answers from its index.
  */
 export async function writeCategories(models: Models, auditId: string, results: readonly TicketCategory[], at: Date): Promise<number> {
   let written = 0;
   for (const r of results) {
     const outcome = await models.AuditTicket.updateOne(
-      { _id: auditTicketKey(auditId, r.ticketId), category: { $exists: false } },
+      { _id: auditTicketKey(auditId, r.ticketId) },
       { $set: { category: r.category, intent: r.intent, confidence: r.confidence, modelVersion: r.modelVersion, categorisedAt: at } },
     );
     written += outcome.modifiedCount;

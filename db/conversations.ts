@@ -1,6 +1,7 @@
 import type { Models } from './models';
 import type { ConversationStatus, CustomerProfile, TranscriptMessage } from '../domain/types';
 import type { Rating } from '../domain/conversation';
+import { isDuplicateKey, writeVersioned } from './versioned-write';
 
 /** One state of a conversation as the workflow saw it, written to the read models. */
 export interface ConversationProjection {
@@ -21,64 +22,48 @@ export interface ConversationProjection {
   messages: { seq: number; message: TranscriptMessage }[];
 }
 
-const DUPLICATE_KEY = 11000;
-
 /**
- * Idempotent: a retried or late projection rewrites the same documents and never moves a
- * conversation back to an older state.
+ * Idempotent: a retried or late projection rewrites nothing it already wrote and never moves a
+ * conversation back to an older state. Messages never change once projected, so they are inserted
+ * and a retry's duplicates skipped: on FerretDB an upsert costs many times an insert.
  */
 export async function writeConversationProjection(models: Models, p: ConversationProjection): Promise<void> {
   if (p.messages.length > 0) {
-    await models.Message.bulkWrite(
-      p.messages.map(({ seq, message }) => ({
-        updateOne: {
-          filter: { _id: `${p.conversationId}:${message.id}` },
-          update: {
-            $set: {
-              conversationId: p.conversationId,
-              messageId: message.id,
-              seq,
-              role: message.role,
-              text: message.text,
-              at: new Date(message.at),
-              authorId: message.authorId,
-              internal: message.internal,
-              citations: message.citations,
-              classification: message.classification,
-            },
-          },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
-    );
+    try {
+      await models.Message.insertMany(
+        p.messages.map(({ seq, message }) => ({
+          _id: `${p.conversationId}:${message.id}`,
+          conversationId: p.conversationId,
+          messageId: message.id,
+          seq,
+          role: message.role,
+          text: message.text,
+          at: new Date(message.at),
+          authorId: message.authorId,
+          internal: message.internal,
+          citations: message.citations,
+          classification: message.classification,
+        })),
+        { ordered: false },
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
-  try {
-    await models.Conversation.updateOne(
-      { _id: p.conversationId, version: { $lt: p.version } },
-      {
-        $set: {
-          customerId: p.customer.id,
-          customer: p.customer,
-          status: p.status,
-          category: p.category,
-          escalationReasons: p.escalationReasons,
-          queue: p.queue,
-          priority: p.priority,
-          handoffTaskIds: p.handoffTaskIds,
-          rating: p.rating,
-          messageCount: p.messageCount,
-          createdAt: new Date(p.createdAt),
-          updatedAt: new Date(p.updatedAt),
-          version: p.version,
-        },
-      },
-      { upsert: true },
-    );
-  } catch (err) {
-    // The document already holds this version or a newer one: nothing to do.
-    if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
-  }
+  await writeVersioned(models.Conversation, p.conversationId, p.version, {
+    customerId: p.customer.id,
+    customer: p.customer,
+    status: p.status,
+    category: p.category,
+    escalationReasons: p.escalationReasons,
+    queue: p.queue,
+    priority: p.priority,
+    handoffTaskIds: p.handoffTaskIds,
+    rating: p.rating,
+    messageCount: p.messageCount,
+    createdAt: new Date(p.createdAt),
+    updatedAt: new Date(p.updatedAt),
+  });
 }
 
 export interface ConversationFilter {

@@ -1,4 +1,5 @@
 import type { Models } from './models';
+import { writeVersioned } from './versioned-write';
 import type { HumanTaskState, SlaFiring } from '../domain/human-task';
 import { PRIORITIES, type Priority } from '../domain/types';
 
@@ -11,8 +12,6 @@ export interface TaskProjection {
   updatedAt: string;
 }
 
-const DUPLICATE_KEY = 11000;
-
 /** 0 for urgent .. 3 for low: ascending order is most urgent first. */
 export const priorityRank = (priority: Priority): number => PRIORITIES.length - 1 - PRIORITIES.indexOf(priority);
 
@@ -21,42 +20,30 @@ const asDate = (iso: string | undefined): Date | undefined => (iso === undefined
 /** Idempotent: a retried or late projection never moves a task back to an older state. */
 export async function writeTaskProjection(models: Models, p: TaskProjection): Promise<void> {
   const s = p.state;
-  try {
-    await models.Task.updateOne(
-      { _id: s.taskId, version: { $lt: p.version } },
-      {
-        $set: {
-          conversationId: s.conversationId,
-          customer: { id: s.customer.id, name: s.customer.name },
-          queue: s.queue,
-          priority: s.priority,
-          priorityRank: priorityRank(s.priority),
-          status: s.status,
-          assignee: s.assignee ?? null,
-          reasons: s.reasons.map((r) => r.code),
-          summary: s.summary,
-          nextDeadline: asDate(p.nextDeadline) ?? null,
-          deadlines: s.slaClocks.map((c) => ({
-            target: c.target,
-            dueAt: new Date(c.dueAt),
-            breachedAt: asDate(c.breachedAt),
-            stoppedAt: asDate(c.stoppedAt),
-          })),
-          slaBreached: p.slaBreached,
-          slaOutcomes: s.slaOutcomes,
-          returnDueAt: asDate(s.returnDueAt) ?? null,
-          createdAt: new Date(s.createdAt),
-          resolvedAt: asDate(s.resolvedAt) ?? null,
-          updatedAt: new Date(p.updatedAt),
-          version: p.version,
-        },
-      },
-      { upsert: true },
-    );
-  } catch (err) {
-    // The document already holds this version or a newer one: nothing to do.
-    if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
-  }
+  await writeVersioned(models.Task, s.taskId, p.version, {
+    conversationId: s.conversationId,
+    customer: { id: s.customer.id, name: s.customer.name },
+    queue: s.queue,
+    priority: s.priority,
+    priorityRank: priorityRank(s.priority),
+    status: s.status,
+    assignee: s.assignee ?? null,
+    reasons: s.reasons.map((r) => r.code),
+    summary: s.summary,
+    nextDeadline: asDate(p.nextDeadline) ?? null,
+    deadlines: s.slaClocks.map((c) => ({
+      target: c.target,
+      dueAt: new Date(c.dueAt),
+      breachedAt: asDate(c.breachedAt),
+      stoppedAt: asDate(c.stoppedAt),
+    })),
+    slaBreached: p.slaBreached,
+    slaOutcomes: s.slaOutcomes,
+    returnDueAt: asDate(s.returnDueAt) ?? null,
+    createdAt: new Date(s.createdAt),
+    resolvedAt: asDate(s.resolvedAt) ?? null,
+    updatedAt: new Date(p.updatedAt),
+  });
 }
 
 /** Idempotent: one document per task, kind, target and due time. */
