@@ -104,12 +104,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   let projectedCount = input.carriedState ? conversation.snapshot.transcript.length : 0;
   let customerMessagesThisRun = 0;
   let lastActivity = 0;
+  let lastActivityAt = Date.now();
   let lastAttributes = '';
 
   /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
   const publish = (): void => {
     version += 1;
     lastActivity += 1;
+    lastActivityAt = Date.now();
     const state = conversation.snapshot;
     const fresh = state.transcript.slice(projectedCount).map((message, i) => ({ seq: projectedCount + i, message }));
     projectedCount = state.transcript.length;
@@ -332,13 +334,23 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
 
   // Live until closed; an idle conversation the AI is handling closes by itself. One with a person
   // on it waits for the person: the human task owns that timeline.
+  // One idle timer per quiet spell, not one per message: a message no longer cancels the timer
+  // and starts another (two history events and two server writes each); when the timer fires
+  // after later activity, the loop sleeps for what remains of the new spell.
+  const idleTimerPerSpell = patched('idle-timer-per-quiet-spell');
   for (;;) {
     const seen = lastActivity;
-    const active = await condition(
-      () => conversation.status === 'closed' || lastActivity !== seen || customerMessagesThisRun >= config.messagesPerRun,
-      config.idleCloseMs,
-    );
-    if (!active && conversation.status === 'ai') {
+    const active = idleTimerPerSpell
+      ? await condition(
+          () => conversation.status === 'closed' || customerMessagesThisRun >= config.messagesPerRun,
+          Math.max(1, lastActivityAt + config.idleCloseMs - Date.now()),
+        )
+      : await condition(
+          () => conversation.status === 'closed' || lastActivity !== seen || customerMessagesThisRun >= config.messagesPerRun,
+          config.idleCloseMs,
+        );
+    const quietSpellOver = !idleTimerPerSpell || Date.now() >= lastActivityAt + config.idleCloseMs;
+    if (!active && quietSpellOver && conversation.status === 'ai') {
       await serial.run(async () => {
         conversation.close();
         publish();
