@@ -110,9 +110,6 @@ test(
     );
 
     fs.writeFileSync(path.join(dir, 'output.txt'), output);
-    // Known, not yet explained: with seed 8 one start of conversation "0" (after the fuzzer has
-    // already used that id) gets no answer within the request timeout. It is reported here and in
-    // the issue notes, not hidden; every other kind of error still fails the test.
     const stalls = output.match(/Read timed out after/g)?.length ?? 0;
     const generated = Number(/(\d+) generated/.exec(output)?.[1] ?? 0);
     const errors = Number(/(\d+) errored/.exec(output)?.[1] ?? 0);
@@ -123,9 +120,8 @@ test(
       `[schemathesis] exit ${code}; cases ${generated}, failures ${failed}, errors ${errors}, timeouts ${stalls}; full output in ${dir}/output.txt\n`,
     );
     expect(output).not.toMatch(/Server error/i);
-    expect(failed).toBe(0);
-    expect(errors).toBeLessThanOrEqual(stalls);
-    expect(code === 0 || errors > 0).toBe(true);
+    expect({ failed, errors, timeouts: stalls }).toEqual({ failed: 0, errors: 0, timeouts: 0 });
+    expect(code).toBe(0);
   },
   FUZZ_TIMEOUT_MS,
 );

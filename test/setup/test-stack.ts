@@ -13,8 +13,32 @@ function port(name: string, fallback: number): number {
   return value ? Number(value) : fallback;
 }
 
+/** Leases of jest runs still alive; stale ones are removed. */
+function liveLeases(): string[] {
+  if (!fs.existsSync(LEASES)) return [];
+  return fs.readdirSync(LEASES).filter((lease) => {
+    if (isAlive(Number(lease))) return true;
+    fs.rmSync(path.join(LEASES, lease), { force: true });
+    return false;
+  });
+}
+
+/**
+ * The first run in starts from empty stores. Workflow ids are global on the Temporal server while
+ * every test file polls a task queue of its own: a conversation left running by an earlier run
+ * (the fuzzer always tries conversation "0") would take a new start of the same id, and its
+ * Update would wait forever for a worker that no longer polls that queue.
+ */
+async function clearStores(): Promise<void> {
+  await stopStack(TEST_RUN_DIR);
+  for (const entry of fs.existsSync(TEST_RUN_DIR) ? fs.readdirSync(TEST_RUN_DIR) : []) {
+    if (entry.startsWith('temporal.sqlite') || entry === 'ferretdb') fs.rmSync(path.join(TEST_RUN_DIR, entry), { recursive: true, force: true });
+  }
+}
+
 export async function acquireTestStack(): Promise<StackInfo> {
   return withLock(TEST_RUN_DIR, 'leases', async () => {
+    if (liveLeases().length === 0) await clearStores();
     fs.mkdirSync(LEASES, { recursive: true });
     fs.writeFileSync(path.join(LEASES, String(process.pid)), '');
     return startStack({
@@ -34,13 +58,6 @@ export async function acquireTestStack(): Promise<StackInfo> {
 export async function releaseTestStack(): Promise<void> {
   await withLock(TEST_RUN_DIR, 'leases', async () => {
     fs.rmSync(path.join(LEASES, String(process.pid)), { force: true });
-    const others = fs.existsSync(LEASES)
-      ? fs.readdirSync(LEASES).filter((lease) => {
-          if (isAlive(Number(lease))) return true;
-          fs.rmSync(path.join(LEASES, lease), { force: true });
-          return false;
-        })
-      : [];
-    if (others.length === 0) await stopStack(TEST_RUN_DIR);
+    if (liveLeases().length === 0) await stopStack(TEST_RUN_DIR);
   });
 }
