@@ -1,17 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import {
   REPO_ROOT,
+  bundleWorkflows,
   isAlive,
   listProcesses,
   restartTemporal,
   sleep,
-  startProcess,
   startStack,
+  startTypeScriptProcess,
   stopProcess,
   stopStack,
 } from '../../scripts/stack';
@@ -61,10 +61,8 @@ beforeAll(async () => {
     TANDEM_AGENTS: JSON.stringify(agents),
     TANDEM_RATE_LIMIT_PER_MINUTE: '100000',
   });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-  bundlePath = path.join(RUN_DIR, 'workflow-bundle.js');
-  fs.writeFileSync(bundlePath, bundle.code);
-  fs.writeFileSync(`${bundlePath}.map`, bundle.sourceMap);
+  // Bundled once, as `./tandem start` does: a worker killed twenty times restarts in a second or two.
+  bundlePath = bundleWorkflows(RUN_DIR);
   await startWorker();
   api = await startWebServer(env);
 }, 240_000);
@@ -87,7 +85,8 @@ function workerEnv(): NodeJS.ProcessEnv {
     MONGO_URL: env.MONGO_URL,
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
     TEMPORAL_BATCH_TASK_QUEUE: env.TEMPORAL_BATCH_TASK_QUEUE,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info', // its 'worker started' line is the readiness signal
+    TANDEM_WORKER_QUEUES: 'conversations',
     TANDEM_API_KEYS: env.TANDEM_API_KEYS.join(','),
     TANDEM_OPERATOR_KEYS: env.TANDEM_OPERATOR_KEYS.join(','),
     TANDEM_TOKEN_SECRET: env.TANDEM_TOKEN_SECRET,
@@ -96,19 +95,19 @@ function workerEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** The production worker, as a process of its own. */
 async function startWorker(): Promise<number> {
-  const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-  const pid = startProcess(RUN_DIR, 'worker', tsx, ['test/support/fault-worker.ts'], workerEnv());
+  const pid = startTypeScriptProcess(RUN_DIR, 'worker', 'workers/main.ts', workerEnv());
   const log = path.join(RUN_DIR, 'logs', 'worker.log');
   const started = Date.now();
   const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
   // Ready when it says so in its log (the line is written after the workers are created).
   while (Date.now() - started < 60_000) {
-    if (!isAlive(pid)) throw new Error(`fault worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    if (fs.readFileSync(log, 'utf8').slice(offset).includes('fault worker running')) return pid;
+    if (!isAlive(pid)) throw new Error(`worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
+    if (fs.readFileSync(log, 'utf8').slice(offset).includes('"msg":"worker started"')) return pid;
     await sleep(100);
   }
-  throw new Error('fault worker did not start in 60 s');
+  throw new Error('worker did not start in 60 s');
 }
 
 function killWorker(): void {
