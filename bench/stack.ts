@@ -2,9 +2,9 @@
 // FerretDB in .run/bench (or the servers named by TEMPORAL_ADDRESS / MONGO_URL), the product worker,
 // the API, and the floor worker. The load generator is the benchmark process itself.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, bundleWorkflows, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack } from '../scripts/stack';
+import { REPO_ROOT, bundleWorkflows, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack, stopStackAndClearStores } from '../scripts/stack';
 
 export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
 
@@ -26,10 +26,7 @@ export interface BenchStack {
 export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   // A fresh stack: no workflows, timers or documents left over from an earlier run to compete
   // with the one measured (open handoffs of the SLA benchmark fire their timers for days).
-  await stopStack(BENCH_RUN_DIR);
-  for (const entry of readdirSync(BENCH_RUN_DIR, { withFileTypes: true })) {
-    if (entry.name.startsWith('temporal.sqlite') || entry.name === 'ferretdb') rmSync(path.join(BENCH_RUN_DIR, entry.name), { recursive: true, force: true });
-  }
+  await stopStackAndClearStores(BENCH_RUN_DIR);
   const info = await startStack({
     services: ['temporal', 'mongo'],
     runDir: BENCH_RUN_DIR,

@@ -317,6 +317,15 @@ export async function stopStack(runDir: string): Promise<string[]> {
   return stopped;
 }
 
+/** Stops the stack in `runDir` and deletes what its Temporal server and FerretDB stored. */
+export async function stopStackAndClearStores(runDir: string): Promise<void> {
+  const dir = path.resolve(runDir);
+  await stopStack(dir);
+  for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (entry.startsWith('temporal.sqlite') || entry === 'ferretdb') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
+
 /** Kills the Temporal dev server with SIGKILL and starts it again on the same SQLite file and ports. */
 export async function restartTemporal(runDir: string): Promise<void> {
   const dir = path.resolve(runDir);

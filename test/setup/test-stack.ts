@@ -3,7 +3,7 @@
 // the last one out stops it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, isAlive, startStack, stopStack, withLock, type StackInfo } from '../../scripts/stack';
+import { REPO_ROOT, isAlive, startStack, stopStack, stopStackAndClearStores, withLock, type StackInfo } from '../../scripts/stack';
 
 export const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
 const LEASES = path.join(TEST_RUN_DIR, 'leases');
@@ -23,22 +23,13 @@ function liveLeases(): string[] {
   });
 }
 
-/**
- * The first run in starts from empty stores. Workflow ids are global on the Temporal server while
- * every test file polls a task queue of its own: a conversation left running by an earlier run
- * (the fuzzer always tries conversation "0") would take a new start of the same id, and its
- * Update would wait forever for a worker that no longer polls that queue.
- */
-async function clearStores(): Promise<void> {
-  await stopStack(TEST_RUN_DIR);
-  for (const entry of fs.existsSync(TEST_RUN_DIR) ? fs.readdirSync(TEST_RUN_DIR) : []) {
-    if (entry.startsWith('temporal.sqlite') || entry === 'ferretdb') fs.rmSync(path.join(TEST_RUN_DIR, entry), { recursive: true, force: true });
-  }
-}
-
 export async function acquireTestStack(): Promise<StackInfo> {
   return withLock(TEST_RUN_DIR, 'leases', async () => {
-    if (liveLeases().length === 0) await clearStores();
+    // The first run in starts from empty stores. Workflow ids are global on the Temporal server
+    // while every test file polls a task queue of its own: a conversation left running by an
+    // earlier run (the fuzzer always tries conversation "0") would take a new start of the same
+    // id, and its Update would wait forever for a worker that no longer polls that queue.
+    if (liveLeases().length === 0) await stopStackAndClearStores(TEST_RUN_DIR);
     fs.mkdirSync(LEASES, { recursive: true });
     fs.writeFileSync(path.join(LEASES, String(process.pid)), '');
     return startStack({
