@@ -11,7 +11,9 @@ const env = (name: string): string => {
   return value;
 };
 
-const temporalManaged = (process.env.TANDEM_TEST_MANAGED ?? '').split(',').includes('temporal');
+const managed = (process.env.TANDEM_TEST_MANAGED ?? '').split(',');
+const temporalManaged = managed.includes('temporal');
+const ferretdbManaged = managed.includes('mongo');
 
 describe('the service stack', () => {
   let connection: Connection;
@@ -40,6 +42,24 @@ describe('the service stack', () => {
       await db.asPromise();
       const reply = await db.db?.admin().ping();
       expect(reply?.ok).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  // services/ferretdb/patches.json: unpatched, FerretDB 1.24.2 scans the whole table for every
+  // lookup by _id, and every read-model write with it.
+  (ferretdbManaged ? test : test.skip)('when a document is looked up by _id, then FerretDB searches its _id index', async () => {
+    const db = mongoose.createConnection(env('MONGO_URL'), { serverSelectionTimeoutMS: 5_000 });
+    try {
+      await db.asPromise();
+      const collection = `lookup${randomUUID().slice(0, 8)}`;
+      await db.collection(collection).insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `doc-${i}` as never, n: i })));
+      const explained = await db.db?.command({ explain: { find: collection, filter: { _id: 'doc-7' } } });
+      const plan = (explained?.queryPlanner as { Plan?: string[] } | undefined)?.Plan?.join('\n') ?? '';
+
+      expect(plan).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+      expect(await db.collection(collection).findOne({ _id: 'doc-7' as never })).toEqual({ _id: 'doc-7', n: 7 });
     } finally {
       await db.close();
     }
