@@ -1,7 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadEnv, type Env } from '../../config/env';
+import type { Env } from '../../config/env';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import {
   REPO_ROOT,
@@ -15,7 +14,7 @@ import {
   stopProcess,
   stopStack,
 } from '../../scripts/stack';
-import { agents, customer } from '../support/harness';
+import { agents, customer, testEnv } from '../support/harness';
 
 // Faults on a stack of this file's own (.run/faults, its own ports), never the shared test stack:
 // the worker is a real separate process killed with SIGKILL, the Temporal dev server and FerretDB
@@ -48,19 +47,7 @@ const counts = { faults: 0, messagesChecked: 0, lost: 0, duplicated: 0 };
 beforeAll(async () => {
   for (const name of ['TEMPORAL_ADDRESS', 'MONGO_URL', 'OLLAMA_HOST', 'OLLAMA_MODEL']) delete process.env[name];
   const stack = await startStack({ services: ['temporal', 'mongo'], runDir: RUN_DIR, ports: PORTS, mongoDatabase: 'faults' });
-  env = loadEnv({
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    MONGO_URL: stack.mongoUrl.replace(/\/[^/]*$/, `/f${randomBytes(4).toString('hex')}`),
-    TEMPORAL_TASK_QUEUE: `faults-${randomUUID()}`,
-    TEMPORAL_BATCH_TASK_QUEUE: `faults-batch-${randomUUID()}`,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    TANDEM_API_KEYS: `key-${randomBytes(16).toString('hex')}`,
-    TANDEM_OPERATOR_KEYS: `op-${randomBytes(16).toString('hex')}`,
-    TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    TANDEM_AGENTS: JSON.stringify(agents),
-    TANDEM_RATE_LIMIT_PER_MINUTE: '100000',
-  });
+  env = testEnv({ TANDEM_RATE_LIMIT_PER_MINUTE: '100000' }, { temporalAddress: stack.temporalAddress, mongoUrl: stack.mongoUrl });
   // Bundled once, as `./tandem start` does: a worker killed twenty times restarts in a second or two.
   bundlePath = bundleWorkflows(RUN_DIR);
   await startWorker();

@@ -32,10 +32,22 @@ export const agents = [
   { id: 'sam', name: 'Sam Agent', token: `agent-sam-${randomBytes(12).toString('hex')}`, queues: ['general', 'technical'], capacity: 5 },
 ];
 
-export function testEnv(overrides: Record<string, string> = {}): Env {
-  const mongoBase = required('MONGO_URL').replace(/\/[^/]*$/, '');
+/** Where the Temporal server and the database are. */
+export interface TestServices {
+  temporalAddress: string;
+  mongoUrl: string;
+}
+
+/** The services jest's global setup started. */
+function globalSetupServices(): TestServices {
+  return { temporalAddress: required('TEMPORAL_ADDRESS'), mongoUrl: required('MONGO_URL') };
+}
+
+/** An environment of a test's own: its own database, task queues, keys and secrets. */
+export function testEnv(overrides: Record<string, string> = {}, services: TestServices = globalSetupServices()): Env {
+  const mongoBase = services.mongoUrl.replace(/\/[^/]*$/, '');
   return loadEnv({
-    TEMPORAL_ADDRESS: required('TEMPORAL_ADDRESS'),
+    TEMPORAL_ADDRESS: services.temporalAddress,
     MONGO_URL: `${mongoBase}/t${randomBytes(6).toString('hex')}`,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     TEMPORAL_BATCH_TASK_QUEUE: `test-batch-${randomUUID()}`,
