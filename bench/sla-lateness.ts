@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { flags, printTable, round, summarize } from './load';
+import { cpuPercent, flags, printTable, round, summarize } from './load';
 import { startBenchStack } from './stack';
 
 async function main(): Promise<void> {
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   try {
     let next = 0;
     const t0 = Date.now();
+    const cpuAtStart = stack.cpuSeconds();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       }),
     );
     const spreadSeconds = (Date.now() - t0) / 1000;
+    const cpuAtCreated = stack.cpuSeconds();
     process.stdout.write(`${total} handoffs created in ${round(spreadSeconds)} s; waiting for their breaches\n`);
 
     const events = db.collection('sla_events');
@@ -60,12 +62,20 @@ async function main(): Promise<void> {
       if (breaches.length >= total) break;
       await new Promise((r) => setTimeout(r, 2000));
     }
+    const breachSeconds = (Date.now() - t0) / 1000 - spreadSeconds;
+    const cpu = {
+      creating: cpuPercent(cpuAtStart, cpuAtCreated, spreadSeconds),
+      breaching: cpuPercent(cpuAtCreated, stack.cpuSeconds(), breachSeconds),
+    };
     const lateness = summarize(breaches.map((b) => b.lateMs), 1);
     printTable(
       ['handoffs', 'deadlines spread s', 'breaches recorded', 'late p50 ms', 'late p99 ms', 'late max ms'],
       [[total, round(spreadSeconds), breaches.length, lateness.p50, lateness.p99, lateness.max]],
     );
-    process.stdout.write(`${JSON.stringify({ benchmark: 'sla-lateness', handoffs: total, spreadSeconds, breaches: breaches.length, lateMs: lateness })}\n`);
+    const processes = Object.keys(cpu.creating).sort();
+    process.stdout.write('\nCPU, % of one core (the machine has 2 cores = 200%)\n');
+    printTable(['phase', ...processes], Object.entries(cpu).map(([phase, byProcess]) => [phase, ...processes.map((p) => byProcess[p] ?? 0)]));
+    process.stdout.write(`${JSON.stringify({ benchmark: 'sla-lateness', handoffs: total, spreadSeconds, breaches: breaches.length, lateMs: lateness, cpu })}\n`);
   } finally {
     await db.close();
     await stack.stop();

@@ -1,13 +1,27 @@
-// Records a conversation workflow history for the replay test (test/integration/replay.test.ts).
-// Run it against a running stack after an intended, patched change to the workflow:
-//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts
-// and commit the file it writes next to the older ones: old histories must keep replaying.
-import { writeFileSync } from 'node:fs';
+// Records workflow histories for the replay test (test/integration/replay.test.ts): a conversation,
+// and a human task whose SLA warns and breaches before an agent claims, replies and resolves it.
+// Run it against a running stack after an intended, patched change to a workflow:
+//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff]
+// and commit the files it writes next to the older ones: old histories must keep replaying.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { agents, customer, startTandem } from '../test/support/harness';
+import { readSlaEvents } from '../db/tasks';
+import { agents, customer, startTandem, testEnv } from '../test/support/harness';
 import { conversationWorkflowId } from '../workflows/definitions';
 
-async function main(): Promise<void> {
+/** Never overwrites a recording: older histories are what the replay test guards. */
+function save(kind: string, history: History): void {
+  const base = `test/histories/${kind}-${new Date().toISOString().slice(0, 10)}`;
+  let file = `${base}.json`;
+  for (let n = 2; existsSync(file); n += 1) file = `${base}-${n}.json`;
+  writeFileSync(file, historyToJSON(history));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+async function recordConversation(): Promise<void> {
   const tandem = await startTandem();
   try {
     const started = await tandem.call('POST', '/v1/conversations', {
@@ -28,13 +42,48 @@ async function main(): Promise<void> {
     await tandem.call('POST', `/v1/conversations/${conversationId}/rating`, { token, body: { score: 4 } });
     await new Promise((r) => setTimeout(r, 1000)); // let the last projections land in history
 
-    const history = await tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId)).fetchHistory();
-    const file = `test/histories/conversation-${new Date().toISOString().slice(0, 10)}.json`;
-    writeFileSync(file, historyToJSON(history));
-    process.stdout.write(`wrote ${file}\n`);
+    save('conversation', await tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId)).fetchHistory());
   } finally {
     await tandem.stop();
   }
+}
+
+async function recordHandoff(): Promise<void> {
+  // Every target two seconds, warning at half: the task warns and breaches (raised priority, moved
+  // to the overflow queue, notified, recorded) while nobody claims it.
+  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
+  for (const policy of Object.values(config.sla.policies) as Record<string, unknown>[]) {
+    Object.assign(policy, { firstResponseMs: 2000, resolutionMs: 600_000, calendar: 'calendar' });
+    delete policy.nextResponseMs;
+  }
+  config.sla.warnAt = 0.5;
+  const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-record-')), 'support.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const supervisor = { id: 'kim', name: 'Kim Supervisor', token: `agent-kim-${'k'.repeat(24)}`, queues: ['supervisors'], capacity: 5 };
+  const tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: configFile, TANDEM_AGENTS: JSON.stringify([...agents, supervisor]) }) });
+  try {
+    const started = await tandem.call('POST', '/v1/conversations', {
+      body: { customer: customer({ name: 'Fox Mulder' }), firstMessage: { messageId: 'h1', text: 'can I talk to a person' } },
+    });
+    const taskId = started.body.outcome.handoff.taskId as string;
+    while (!(await readSlaEvents(tandem.runtime.models, taskId)).some((e) => e.kind === 'breach')) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/claim`, { token: supervisor.token, body: {} });
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/reply`, { token: supervisor.token, body: { actionId: 'r1', text: 'Hi Fox, sorry for the wait.' } });
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: supervisor.token, body: { note: 'Answered.' } });
+    await new Promise((r) => setTimeout(r, 1000)); // let the last projections land in history
+
+    save('handoff', await tandem.api.deps.temporal.workflow.getHandle(taskId).fetchHistory());
+  } finally {
+    await tandem.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const kinds = process.argv.slice(2);
+  if (kinds.length === 0 || kinds.includes('conversation')) await recordConversation();
+  if (kinds.length === 0 || kinds.includes('handoff')) await recordHandoff();
 }
 
 void main();
