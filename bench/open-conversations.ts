@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const concurrency = Number(opts.concurrency);
   const stack = await startBenchStack();
   try {
-    const idle = { worker: stack.rssMb('worker'), api: stack.rssMb('api') };
+    // Once quiet, not right after the load: a heap not yet collected varied the figure by 40 MB.
+    const settled = async () => ({ worker: await stack.settledRssMb('worker'), api: await stack.settledRssMb('api') });
+    const idle = await settled();
     const opened: { conversationId: string; token: string }[] = [];
     const t0 = Date.now();
     await inBatches(Array.from({ length: total }, (_, i) => i), concurrency, async (i) => {
@@ -37,8 +39,7 @@ async function main(): Promise<void> {
       opened.push((await res.json()) as { conversationId: string; token: string });
     });
     const openSeconds = (Date.now() - t0) / 1000;
-    await new Promise((r) => setTimeout(r, 3000)); // let projections settle before measuring
-    const open = { worker: stack.rssMb('worker'), api: stack.rssMb('api') };
+    const open = await settled();
 
     await stack.restartWorker();
     const t1 = Date.now();
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
       }
     });
     const restoreSeconds = (Date.now() - t1) / 1000;
-    const restored = { worker: stack.rssMb('worker'), api: stack.rssMb('api') };
+    const restored = await settled();
 
     printTable(
       ['phase', 'worker RSS MB', 'API RSS MB', 'seconds'],

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { cpuPercent, flags, printTable, round, summarize } from './load';
+import { flags, printTable, round, summarize } from './load';
 import { startBenchStack } from './stack';
 
 async function main(): Promise<void> {
@@ -62,10 +62,12 @@ async function main(): Promise<void> {
       if (breaches.length >= total) break;
       await new Promise((r) => setTimeout(r, 2000));
     }
-    const breachSeconds = (Date.now() - t0) / 1000 - spreadSeconds;
+    // Per handoff rather than per second: the breaching phase includes the wait for the first deadline.
+    const perHandoffMs = (before: Record<string, number>, after: Record<string, number>) =>
+      Object.fromEntries(Object.keys(after).map((name) => [name, round((1000 * ((after[name] ?? 0) - (before[name] ?? 0))) / total, 1)]));
     const cpu = {
-      creating: cpuPercent(cpuAtStart, cpuAtCreated, spreadSeconds),
-      breaching: cpuPercent(cpuAtCreated, stack.cpuSeconds(), breachSeconds),
+      creating: perHandoffMs(cpuAtStart, cpuAtCreated),
+      'SLA firings': perHandoffMs(cpuAtCreated, stack.cpuSeconds()),
     };
     const lateness = summarize(breaches.map((b) => b.lateMs), 1);
     printTable(
@@ -73,9 +75,12 @@ async function main(): Promise<void> {
       [[total, round(spreadSeconds), breaches.length, lateness.p50, lateness.p99, lateness.max]],
     );
     const processes = Object.keys(cpu.creating).sort();
-    process.stdout.write('\nCPU, % of one core (the machine has 2 cores = 200%)\n');
-    printTable(['phase', ...processes], Object.entries(cpu).map(([phase, byProcess]) => [phase, ...processes.map((p) => byProcess[p] ?? 0)]));
-    process.stdout.write(`${JSON.stringify({ benchmark: 'sla-lateness', handoffs: total, spreadSeconds, breaches: breaches.length, lateMs: lateness, cpu })}\n`);
+    process.stdout.write('\nCPU ms per handoff: creating it, then its SLA warning and breach\n');
+    printTable(
+      ['phase', ...processes, 'all'],
+      Object.entries(cpu).map(([phase, byProcess]) => [phase, ...processes.map((p) => byProcess[p] ?? 0), round(Object.values(byProcess).reduce((a, b) => a + b, 0), 1)]),
+    );
+    process.stdout.write(`${JSON.stringify({ benchmark: 'sla-lateness', handoffs: total, spreadSeconds, breaches: breaches.length, lateMs: lateness, cpuMsPerHandoff: cpu })}\n`);
   } finally {
     await db.close();
     await stack.stop();

@@ -15,11 +15,11 @@ export interface BenchStack {
   agentToken: string;
   env: NodeJS.ProcessEnv;
   temporalAddress: string;
-  /** Resident memory of a stack process, in MB (from /proc). */
-  rssMb(name: 'worker' | 'api' | 'floor'): number;
   /** CPU seconds each stack process (and this load generator, as `bench`) has used so far. */
   cpuSeconds(): Record<string, number>;
   restartWorker(): Promise<void>;
+  /** Resident memory once a process has gone quiet: the median of ten samples a second apart. */
+  settledRssMb(name: 'worker' | 'api'): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -77,12 +77,20 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     agentToken,
     env,
     temporalAddress: info.temporalAddress,
-    rssMb: (name) => rssKb(pidOf(name)) / 1024,
     cpuSeconds: () => {
       const own = process.cpuUsage();
       const out: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
       for (const p of listProcesses(BENCH_RUN_DIR)) if (p.alive) out[p.name] = cpuSecondsOf(p.pid);
       return out;
+    },
+    settledRssMb: async (name) => {
+      await untilQuiet(() => cpuSecondsOf(pidOf(name)));
+      const samples: number[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        samples.push(rssKb(pidOf(name)) / 1024);
+        await sleep(1000);
+      }
+      return samples.sort((a, b) => a - b)[5] as number;
     },
     restartWorker: async () => {
       await stopProcess(BENCH_RUN_DIR, 'worker');
