@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
@@ -106,7 +107,18 @@ export interface Workers {
   shutdown(): void;
 }
 
+/**
+ * Frames in the stack trace the SDK captures, and maps through the bundle's source map, for every
+ * promise workflow code creates (it backs the Temporal UI's stack trace view). At V8's default of
+ * 10 that hook took 28% of a replay's time; with 4, a task's replay went from 74 to 49 ms, and the
+ * view still shows the line each workflow waits on.
+ */
+export const WORKFLOW_STACK_FRAMES = 4;
+
 export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
+  // V8 reads the flag when a context is created: the workflow threads the SDK starts below get it,
+  // while this thread's code (activities, logs) keeps its full stacks.
+  setFlagsFromString(`--stack-trace-limit=${WORKFLOW_STACK_FRAMES}`);
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
   const common = { connection: opts.connection, namespace: opts.namespace, activities: opts.activities, workflowBundle };
   const queues = opts.queues ?? ['conversations', 'batch'];
