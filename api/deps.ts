@@ -11,7 +11,7 @@ export interface ApiDeps {
   taskQueue: string;
   /** How conversations call the model: in-process (local activities) or a model server. */
   modelActivities: 'local' | 'remote';
-  /** Heavy batch work (ticket audits): never delays a customer's reply. */
+  /** Where batch workflows send their heavy steps (audits, training): never delays a customer's reply. */
   batchTaskQueue: string;
   models: Models;
   auth: Auth;

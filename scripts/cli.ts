@@ -110,7 +110,7 @@ async function start(args: string[]): Promise<number> {
   for (const name of apps) await stopProcess(DEV_RUN_DIR, name);
   // Bundled once here, not in each worker: bundling leaves webpack's memory in the process.
   const workerEnv = { ...env, TANDEM_WORKFLOW_BUNDLE: bundleWorkflows(DEV_RUN_DIR) };
-  // Training blocks its process for seconds: batch work gets a worker process of its own.
+  // Training blocks its process for seconds: the heavy steps of batch work get a worker process of their own.
   startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'conversations' });
   startTypeScriptProcess(DEV_RUN_DIR, 'batch-worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'batch' });
   startTypeScriptProcess(DEV_RUN_DIR, 'api', 'api/main.ts', env);

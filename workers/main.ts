@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   if (env.TANDEM_WORKER_QUEUES.includes('batch')) {
     await ensureRetrainingSchedule(
       new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
-      { taskQueue: env.TEMPORAL_BATCH_TASK_QUEUE, interval: env.TANDEM_RETRAIN_INTERVAL },
+      { taskQueue: env.TEMPORAL_TASK_QUEUE, batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE, interval: env.TANDEM_RETRAIN_INTERVAL },
       log,
     );
   }

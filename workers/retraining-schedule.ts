@@ -13,7 +13,10 @@ export function intervalMs(interval: string): number {
 }
 
 export interface RetrainingScheduleOptions {
+  /** Where the retraining workflow runs (the conversations queue)... */
   taskQueue: string;
+  /** ...and where its steps run. */
+  batchTaskQueue: string;
   /** e.g. "7d". Each run learns from the feedback of one interval. */
   interval: string;
   scheduleId?: string;
@@ -23,11 +26,11 @@ export interface RetrainingScheduleOptions {
 
 /**
  * Creates the retraining schedule once; a worker starting again (or a second worker) finds it
- * there and leaves it, and a changed interval is applied to the existing schedule.
+ * there, and a changed interval or task queue is applied to the existing schedule.
  */
 export async function ensureRetrainingSchedule(client: Client, opts: RetrainingScheduleOptions, log: Logger): Promise<void> {
   const scheduleId = opts.scheduleId ?? RETRAINING_SCHEDULE_ID;
-  const input: RetrainingInput = { windowDays: intervalMs(opts.interval) / DAY_MS };
+  const input: RetrainingInput = { windowDays: intervalMs(opts.interval) / DAY_MS, batchTaskQueue: opts.batchTaskQueue };
   const spec = { intervals: [{ every: intervalMs(opts.interval) }] };
   const action = {
     type: 'startWorkflow' as const,

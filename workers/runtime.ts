@@ -86,9 +86,9 @@ async function closeQuietly(connection: MongoConnection): Promise<void> {
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
-  /** Conversations and human tasks: never delayed by batch work. */
+  /** Every workflow (conversations, human tasks, and the light orchestration of batch work) and the conversations' activities. */
   taskQueue: string;
-  /** Audits and retraining: heavy, one activity at a time. */
+  /** The heavy steps of audits and training, one at a time: never delay a customer's reply. */
   batchTaskQueue: string;
   /** Conversations kept in memory between tasks; the SDK sizes it from the heap when unset. */
   maxCachedWorkflows?: number;
@@ -119,14 +119,20 @@ export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
   // V8 reads the flag when a context is created: the workflow threads the SDK starts below get it,
   // while this thread's code (activities, logs) keeps its full stacks.
   setFlagsFromString(`--stack-trace-limit=${WORKFLOW_STACK_FRAMES}`);
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }));
-  const common = { connection: opts.connection, namespace: opts.namespace, activities: opts.activities, workflowBundle };
+  const common = { connection: opts.connection, namespace: opts.namespace, activities: opts.activities };
   const queues = opts.queues ?? ['conversations', 'batch'];
   const workers = await Promise.all(
-    queues.map((queue) =>
+    queues.map(async (queue) =>
       queue === 'conversations'
-        ? Worker.create({ ...common, taskQueue: opts.taskQueue, maxCachedWorkflows: opts.maxCachedWorkflows })
-        : Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1, maxCachedWorkflows: 10 }),
+        ? Worker.create({
+            ...common,
+            taskQueue: opts.taskQueue,
+            maxCachedWorkflows: opts.maxCachedWorkflows,
+            workflowBundle: opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') })),
+          })
+        : // Activities only: every workflow runs on the conversations queue, because a worker with
+          // workflows runs a thread of its own for them, about 50 MB more.
+          Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
     ),
   );
   return {

@@ -7,17 +7,23 @@ import { auditProgressQuery, type AuditInput, type AuditProgress } from './defin
 // workflow remembers the batches finished, so after a worker restart the audit carries on from the
 // first unfinished batch; a batch cut short is retried, and skips the tickets it already wrote.
 
-const { categorizeAuditBatch } = proxyActivities<AuditActivities>({
-  summary: 'Categorise a batch of tickets',
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { summarizeAudit } = proxyActivities<AuditActivities>({
-  summary: 'Build the Pareto table and findings',
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+/** The heavy steps run on the batch queue, one at a time; this light orchestration does not. */
+function batchActivities(taskQueue: string | undefined) {
+  const { categorizeAuditBatch } = proxyActivities<AuditActivities>({
+    taskQueue,
+    summary: 'Categorise a batch of tickets',
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+  const { summarizeAudit } = proxyActivities<AuditActivities>({
+    taskQueue,
+    summary: 'Build the Pareto table and findings',
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+  return { categorizeAuditBatch, summarizeAudit };
+}
 
 function describe(p: AuditProgress): string {
   const percent = p.total === 0 ? 100 : Math.floor((p.categorised / p.total) * 100);
@@ -27,6 +33,7 @@ function describe(p: AuditProgress): string {
 
 export async function auditWorkflow(input: AuditInput): Promise<AuditSummary> {
   const { auditId, total, batchSize, config } = input;
+  const { categorizeAuditBatch, summarizeAudit } = batchActivities(input.batchTaskQueue);
   const batches = Math.ceil(total / batchSize);
   const firstBatch = input.nextBatch ?? 0;
   const progress: AuditProgress = { auditId, status: 'running', total, categorised: input.categorised ?? 0, batches, batchesDone: firstBatch };

@@ -98,6 +98,8 @@ export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
 /** A ticket audit over tickets already stored in `audit_tickets`: the input stays small. */
 export interface AuditInput {
   auditId: string;
+  /** Where the categorising runs; absent in audits started before batch workflows moved to the conversations queue. */
+  batchTaskQueue?: string;
   total: number;
   batchSize: number;
   config: SupportConfig;

@@ -2,23 +2,29 @@ import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/wo
 import type { CandidateSummary, Comparison, LearningActivities } from '../activities/learning';
 import type { FeedbackCounts } from '../db/feedback';
 
-const { summarizeFeedback, proposeKnowledgeDrafts, promoteModel, exportFineTuningExamples, recordRetraining } =
-  proxyActivities<LearningActivities>({
+/** Every step runs on the batch queue, one at a time; this light orchestration does not. */
+function batchActivities(taskQueue: string | undefined) {
+  const { summarizeFeedback, proposeKnowledgeDrafts, promoteModel, exportFineTuningExamples, recordRetraining } = proxyActivities<LearningActivities>({
+    taskQueue,
     summary: 'Retraining bookkeeping',
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   });
-// CPU-bound and synchronous: no heartbeats possible, so a long timeout and few attempts.
-const { trainCandidateModel } = proxyActivities<LearningActivities>({
-  summary: 'Train the candidate model',
-  startToCloseTimeout: '30 minutes',
-  retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
-});
-const { compareWithPromoted } = proxyActivities<LearningActivities>({
-  summary: 'Evaluate candidate and promoted model on the held-back set',
-  startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
-});
+  // CPU-bound and synchronous: no heartbeats possible, so a long timeout and few attempts.
+  const { trainCandidateModel } = proxyActivities<LearningActivities>({
+    taskQueue,
+    summary: 'Train the candidate model',
+    startToCloseTimeout: '30 minutes',
+    retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
+  });
+  const { compareWithPromoted } = proxyActivities<LearningActivities>({
+    taskQueue,
+    summary: 'Evaluate candidate and promoted model on the held-back set',
+    startToCloseTimeout: '10 minutes',
+    retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
+  });
+  return { summarizeFeedback, proposeKnowledgeDrafts, promoteModel, exportFineTuningExamples, recordRetraining, trainCandidateModel, compareWithPromoted };
+}
 
 export const RETRAINING_SCHEDULE_ID = 'retraining-schedule';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +34,8 @@ export interface RetrainingInput {
   windowDays: number;
   /** Train on this uploaded dataset instead of the configured base data (evaluation stays on the base data). */
   baseDatasetId?: string;
+  /** Where its steps run; absent in runs started before batch workflows moved to the conversations queue. */
+  batchTaskQueue?: string;
 }
 
 export interface RetrainingResult {
@@ -56,6 +64,8 @@ const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
  */
 export async function retrainingWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
   const { workflowId, startTime } = workflowInfo();
+  const { summarizeFeedback, proposeKnowledgeDrafts, promoteModel, exportFineTuningExamples, recordRetraining, trainCandidateModel, compareWithPromoted } =
+    batchActivities(input.batchTaskQueue);
   const until = startTime.toISOString();
   const since = new Date(startTime.getTime() - input.windowDays * DAY_MS).toISOString();
 

@@ -1,23 +1,25 @@
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { LearningActivities } from '../activities/learning';
 
-// Training is CPU-bound and synchronous: it runs on the batch task queue, one activity at a time,
-// with a generous timeout and no heartbeat (the thread is busy for the whole call).
-const { trainModelVersion } = proxyActivities<LearningActivities>({
-  summary: 'Train the embedded classifier',
-  startToCloseTimeout: '30 minutes',
-  retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
-});
-
 export interface TrainModelInput {
   datasetId: string;
   name: string;
   /** Stamped into the model: the same request trains the same version on a retry. */
   requestedAt: string;
+  /** Where training runs; absent in trainings started before batch workflows moved to the conversations queue. */
+  batchTaskQueue?: string;
 }
 
 /** Trains a model version from an uploaded dataset; promoting it is a separate, deliberate step. */
 export async function trainModelWorkflow(input: TrainModelInput): Promise<{ modelId: string; labels: string[]; metrics: object }> {
+  // CPU-bound and synchronous: on the batch queue, one activity at a time, with a generous timeout
+  // and no heartbeat (the thread is busy for the whole call).
+  const { trainModelVersion } = proxyActivities<LearningActivities>({
+    taskQueue: input.batchTaskQueue,
+    summary: 'Train the embedded classifier',
+    startToCloseTimeout: '30 minutes',
+    retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
+  });
   setCurrentDetails(`Training **${input.name}** from dataset \`${input.datasetId}\``);
   const result = await trainModelVersion(input);
   setCurrentDetails(`Trained model \`${result.modelId}\` (${result.labels.length} labels); not promoted`);

@@ -18,7 +18,7 @@ export const AUDIT_UPLOAD_LIMIT = '5mb';
 export const auditUploadParser = express.json({ limit: AUDIT_UPLOAD_LIMIT, strict: true });
 
 export function auditRoutes(deps: ApiDeps): Router {
-  const { temporal, auth, models, supportConfig, batchTaskQueue } = deps;
+  const { temporal, auth, models, supportConfig, taskQueue, batchTaskQueue } = deps;
   const router = Router();
 
   const completedSummary = async (auditId: string): Promise<AuditSummary> => {
@@ -42,8 +42,8 @@ export function auditRoutes(deps: ApiDeps): Router {
     await createAudit(models, { auditId, source: body.source, skipped: upload.skipped, createdAt: new Date() }, upload.tickets);
     await temporal.workflow.start(auditWorkflow, {
       workflowId: auditWorkflowId(auditId),
-      taskQueue: batchTaskQueue,
-      args: [{ auditId, total, batchSize: body.batchSize, config: supportConfig }],
+      taskQueue,
+      args: [{ auditId, total, batchSize: body.batchSize, config: supportConfig, batchTaskQueue }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Ticket audit ${auditId}: ${total} tickets${body.source ? ` from ${body.source}` : ''}`,
     });

@@ -24,7 +24,7 @@ import { modelIdParam, retrainBody, retrainingIdParam, trainModelBody, trainingI
 export const trainingUploadParser = express.json({ limit: '20mb', strict: true });
 
 export function modelRoutes(deps: ApiDeps): Router {
-  const { auth, models, temporal, batchTaskQueue } = deps;
+  const { auth, models, temporal, taskQueue, batchTaskQueue } = deps;
   const router = Router();
 
   router.get('/v1/models', auth.operator, async (_req, res) => {
@@ -58,8 +58,8 @@ export function modelRoutes(deps: ApiDeps): Router {
     const trainingId = `training-${randomUUID()}`;
     await temporal.workflow.start(trainModelWorkflow, {
       workflowId: trainingId,
-      taskQueue: batchTaskQueue,
-      args: [{ datasetId, name, requestedAt: new Date().toISOString() }],
+      taskQueue,
+      args: [{ datasetId, name, requestedAt: new Date().toISOString(), batchTaskQueue }],
       staticSummary: `Train model "${name}" from dataset ${datasetId}`,
     });
     res.status(202).json({ trainingId, datasetId });
@@ -88,8 +88,8 @@ export function modelRoutes(deps: ApiDeps): Router {
     const retrainingId = `retraining-${new Date().toISOString()}`;
     await temporal.workflow.start(retrainingWorkflow, {
       workflowId: retrainingId,
-      taskQueue: batchTaskQueue,
-      args: [body],
+      taskQueue,
+      args: [{ ...body, batchTaskQueue }],
       staticSummary: `On-demand retraining: learn from the last ${body.windowDays} days of agent feedback`,
     });
     res.status(202).json({ retrainingId });

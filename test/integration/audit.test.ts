@@ -5,6 +5,7 @@ import { pngSize } from '../../report/png';
 import { PARETO_CHART_SIZE } from '../../report/pareto-chart';
 import { createActivityRuntime, createWorkers, type WorkerActivities } from '../../workers/runtime';
 import { startTandem, workflowBundle, type Tandem } from '../support/harness';
+import { auditWorkflowId } from '../../workflows/definitions';
 
 // Ticket audits through the real API, worker, Temporal and FerretDB, with the embedded model.
 
@@ -124,6 +125,20 @@ describe('ticket audit', () => {
     expect(csv[0]).toEqual(['Ticket ID', 'Date', 'Category', 'Confidence', 'Intent', 'meta']);
     expect(csv[1]?.[0]).toBe('J0');
     expect(csv[1]?.[5]).toBe('{"vip":true}');
+  });
+
+  it('when an audit runs, then its workflow runs on the conversations queue and its heavy steps on the batch queue', async () => {
+    const started = await tandem.call('POST', '/v1/audits', { token: operator, body: { format: 'csv', content: ticketsCsv(20), batchSize: 10 } });
+    await until(completedAudit(tandem, started.body.auditId), 30_000);
+
+    const handle = tandem.api.deps.temporal.workflow.getHandle(auditWorkflowId(started.body.auditId));
+    expect((await handle.describe()).taskQueue).toBe(tandem.env.TEMPORAL_TASK_QUEUE);
+    const scheduled = (await handle.fetchHistory()).events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+    expect(scheduled.map((a) => [a.activityType?.name, a.taskQueue?.name])).toEqual([
+      ['categorizeAuditBatch', tandem.env.TEMPORAL_BATCH_TASK_QUEUE],
+      ['categorizeAuditBatch', tandem.env.TEMPORAL_BATCH_TASK_QUEUE],
+      ['summarizeAudit', tandem.env.TEMPORAL_BATCH_TASK_QUEUE],
+    ]);
   });
 
   it('when the upload is unusable or the caller is not an operator, then it is refused before anything starts', async () => {

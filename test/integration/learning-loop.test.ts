@@ -192,19 +192,22 @@ describe('learning loop', () => {
   }, 180_000);
 });
 
-test('when the worker starts twice, then there is one retraining schedule with the configured interval', async () => {
+test('when the worker starts again with another interval and queues, then the one retraining schedule takes them', async () => {
   const connection = await Connection.connect({ address: tandem.env.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   const scheduleId = `retraining-schedule-test-${randomUUID()}`;
   const log = createLogger('test', 'silent');
   try {
-    await ensureRetrainingSchedule(client, { scheduleId, taskQueue: tandem.env.TEMPORAL_BATCH_TASK_QUEUE, interval: '7d', paused: true }, log);
-    await ensureRetrainingSchedule(client, { scheduleId, taskQueue: tandem.env.TEMPORAL_BATCH_TASK_QUEUE, interval: '3d', paused: true }, log);
+    const queues = { taskQueue: tandem.env.TEMPORAL_TASK_QUEUE, batchTaskQueue: tandem.env.TEMPORAL_BATCH_TASK_QUEUE };
+    await ensureRetrainingSchedule(client, { scheduleId, taskQueue: 'an-older-queue', batchTaskQueue: 'an-older-queue', interval: '7d', paused: true }, log);
+    await ensureRetrainingSchedule(client, { scheduleId, ...queues, interval: '3d', paused: true }, log);
     const described = await client.schedule.getHandle(scheduleId).describe();
 
     expect(described.spec.intervals?.[0]?.every).toBe(3 * 24 * 60 * 60 * 1000);
     expect(described.action.type).toBe('startWorkflow');
     expect(described.action.type === 'startWorkflow' && described.action.workflowType).toBe('retrainingWorkflow');
+    expect(described.action.type === 'startWorkflow' && described.action.taskQueue).toBe(queues.taskQueue);
+    expect(described.action.type === 'startWorkflow' && described.action.args).toEqual([{ windowDays: 3, batchTaskQueue: queues.batchTaskQueue }]);
   } finally {
     await client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
     await connection.close();
