@@ -11,7 +11,6 @@ import {
   startChild,
   getExternalWorkflowHandle,
   patched,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Conversation, ConversationRuleError, type MessageOutcome } from '../domain/conversation';
@@ -35,6 +34,7 @@ import {
   type ConversationInput,
 } from './definitions';
 import { handoffWorkflow } from './handoff';
+import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
 
 // One proxy per activity, each with a summary, so the Temporal UI reads like the conversation.
@@ -105,7 +105,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   let customerMessagesThisRun = 0;
   let lastActivity = 0;
   let lastActivityAt = Date.now();
-  let lastAttributes = '';
+  const upsertAttributes = searchAttributesWhenChanged('search-attributes-on-change');
 
   /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
   const publish = (): void => {
@@ -149,13 +149,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
       ...(reasons.length ? [{ key: EscalationReasonAttr, value: reasons }] : []),
       ...(handoff ? [{ key: PriorityAttr, value: handoff.priority }, { key: SkillQueueAttr, value: handoff.queue }] : []),
     ];
-    // Each upsert is a visibility write on the server: send one only when a value changed.
-    // Runs recorded before this change upserted on every message, and replay as they ran.
-    const signature = JSON.stringify(attributes.map((a) => a.value));
-    if (signature !== lastAttributes || !patched('search-attributes-on-change')) {
-      upsertSearchAttributes(attributes);
-      lastAttributes = signature;
-    }
+    upsertAttributes(attributes);
     setCurrentDetails(statusLine(conversation));
   };
 

@@ -6,7 +6,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskProjection } from '../db/tasks';
@@ -30,6 +29,7 @@ import {
   transferToAgentUpdate,
   type HandoffInput,
 } from './definitions';
+import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
 
 // Read models and SLA records must eventually happen, however long the database is away.
@@ -77,12 +77,13 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
   const projections = new Serial();
   const slaEffects = new Serial();
   let version = 0;
+  const upsertAttributes = searchAttributesWhenChanged('task-search-attributes-on-change');
 
   /** Every state change: search attributes, status line, and the read model (in order, in the background). */
   const changed = (): HumanTaskState => {
     version += 1;
     const s = task.snapshot;
-    upsertSearchAttributes([
+    upsertAttributes([
       { key: SkillQueueAttr, value: s.queue },
       { key: PriorityAttr, value: s.priority },
       { key: AssignedAgentAttr, value: s.assignee ?? null },
