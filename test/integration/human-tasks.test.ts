@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import defaultConfig from '../../config/support.default.json';
@@ -8,8 +7,8 @@ import type { SupportConfig } from '../../config/schema';
 import { readSlaEvents } from '../../db/tasks';
 import type { HumanTaskState } from '../../domain/human-task';
 import { SlaBreachedAttr, taskQuery } from '../../workflows/definitions';
-import { restartTemporal, startStack, stopStack } from '../../scripts/stack';
-import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { restartTemporal } from '../../scripts/stack';
+import { agents, customer, startPrivateTemporal, startTandem, testEnv, type Tandem } from '../support/harness';
 
 // Human tasks on the real Temporal dev server and FerretDB, with SLA targets of seconds so the
 // durable timers fire while the test watches.
@@ -266,7 +265,6 @@ describe('with a business-hours policy', () => {
 
 describe('across a Temporal server restart', () => {
   // A dev server of this test's own, so killing it disturbs no other test file.
-  const runDir = mkdtempSync(join(tmpdir(), 'tandem-restart-'));
   const RESTART_TARGET_MS = 15_000;
   let tandem: Tandem;
   const { handOff, taskState } = helpers(() => tandem);
@@ -280,19 +278,16 @@ describe('across a Temporal server restart', () => {
     warnAt: 0.5,
   });
 
+  let temporal: Awaited<ReturnType<typeof startPrivateTemporal>>;
+
   beforeAll(async () => {
-    const shared = process.env.TEMPORAL_ADDRESS;
-    const [temporal, temporalUi] = [await freePort(), await freePort()];
-    delete process.env.TEMPORAL_ADDRESS; // or startStack would hand back the shared server
-    const stack = await startStack({ runDir, services: ['temporal'], ports: { temporal, temporalUi } }).finally(() => {
-      process.env.TEMPORAL_ADDRESS = shared;
-    });
-    tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: config, TEMPORAL_ADDRESS: stack.temporalAddress }) });
+    temporal = await startPrivateTemporal();
+    tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: config, TEMPORAL_ADDRESS: temporal.address }) });
   }, 120_000);
 
   afterAll(async () => {
     await tandem?.stop();
-    await stopStack(runDir);
+    await temporal?.stop();
   }, 60_000);
 
   test('when the server is killed and restarted while a task waits, then its SLA timers still fire on time', async () => {
@@ -300,7 +295,7 @@ describe('across a Temporal server restart', () => {
     const { createdAt } = await taskState(taskId);
 
     const restartStarted = Date.now();
-    await restartTemporal(runDir);
+    await restartTemporal(temporal.runDir);
     const restartMs = Date.now() - restartStarted;
     const breach = await eventually(
       async () => (await readSlaEvents(tandem.runtime.models, taskId)).find((e) => e.kind === 'breach'),
@@ -315,14 +310,3 @@ describe('across a Temporal server restart', () => {
     console.info(`Temporal restart took ${restartMs} ms; the breach after it fired ${breach.lateMs} ms late`);
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSo
 import mongoose from 'mongoose';
 import { SEARCH_ATTRIBUTES, restartTemporal } from '../../scripts/stack';
 import { finishSignal, stageQuery, waitForFinish } from '../fixtures/workflows';
+import { startPrivateTemporal } from '../support/harness';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -17,11 +18,9 @@ const ferretdbManaged = managed.includes('mongo');
 
 describe('the service stack', () => {
   let connection: Connection;
-  let client: Client;
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: env('TEMPORAL_ADDRESS') });
-    client = new Client({ connection });
   });
 
   afterAll(async () => {
@@ -80,26 +79,32 @@ describe('the service stack', () => {
       bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows'), logger: quietLogger });
     });
 
+    // On a server of its own: the shared one serves every other test file running meanwhile.
     (temporalManaged ? test : test.skip)(
       'when the dev server is killed and started again, then a running workflow continues and completes',
       async () => {
+        const temporal = await startPrivateTemporal();
         const taskQueue = `stack-test-${randomUUID()}`;
-        const workerConnection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
-        const worker = await Worker.create({ connection: workerConnection, taskQueue, workflowBundle: bundle });
+        const clientConnection = await Connection.connect({ address: temporal.address });
+        const workerConnection = await NativeConnection.connect({ address: temporal.address });
         try {
+          const client = new Client({ connection: clientConnection });
+          const worker = await Worker.create({ connection: workerConnection, taskQueue, workflowBundle: bundle });
           await worker.runUntil(async () => {
             const handle = await client.workflow.start(waitForFinish, { taskQueue, workflowId: `stack-test-${randomUUID()}` });
             expect(await handle.query(stageQuery)).toBe('waiting');
 
-            await restartTemporal(env('TANDEM_TEST_RUN_DIR'));
+            await restartTemporal(temporal.runDir);
 
             await handle.signal(finishSignal, 'after restart');
             expect(await handle.result()).toBe('finished: after restart');
           });
         } finally {
-          await workerConnection.close();
+          await Promise.all([clientConnection.close(), workerConnection.close()]);
+          await temporal.stop();
         }
       },
+      120_000,
     );
   });
 });

@@ -1,10 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
+import { startStack, stopStack } from '../../scripts/stack';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
 // free port, a fresh database, all against the Temporal and FerretDB servers that jest's global
@@ -133,4 +138,36 @@ export const customer = (overrides: Partial<{ id: string; name: string; email: s
 export function withoutTraining(real: WorkerActivities): WorkerActivities {
   const refuse = () => Promise.reject(ApplicationFailure.nonRetryable('no training in this test', 'TrainingDisabled'));
   return { ...real, trainModelVersion: refuse, trainCandidateModel: refuse };
+}
+
+/**
+ * A Temporal dev server of a test's own, for tests that kill or restart it: the shared one serves
+ * every other test file running at the same time.
+ */
+export async function startPrivateTemporal(): Promise<{ address: string; runDir: string; stop(): Promise<void> }> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tandem-temporal-'));
+  const [temporal, temporalUi] = [await freePort(), await freePort()];
+  const shared = process.env.TEMPORAL_ADDRESS;
+  delete process.env.TEMPORAL_ADDRESS; // or startStack would hand back the shared server
+  const stack = await startStack({ runDir, services: ['temporal'], ports: { temporal, temporalUi } }).finally(() => {
+    process.env.TEMPORAL_ADDRESS = shared;
+  });
+  return {
+    address: stack.temporalAddress,
+    runDir,
+    stop: async () => {
+      await stopStack(runDir);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
