@@ -44,9 +44,14 @@ export async function runFor(users: number, seconds: number, loop: (user: number
   return results.flat();
 }
 
+/** Per process, the CPU seconds it used between two `cpuSeconds()` snapshots. */
+export function cpuSecondsUsed(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
+}
+
 /** Per process, the share of one core it used between two `cpuSeconds()` snapshots, in percent. */
 export function cpuPercent(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((name) => [name, round((100 * ((after[name] ?? 0) - (before[name] ?? 0))) / seconds, 0)]));
+  return Object.fromEntries(Object.entries(cpuSecondsUsed(before, after)).map(([name, used]) => [name, round((100 * used) / seconds, 0)]));
 }
 
 export function printTable(headers: string[], rows: (string | number)[][]): void {

@@ -4,11 +4,9 @@
 // chain records, and the CPU each handoff cost.
 //   npm run bench:sla -- [--handoffs 1000] [--concurrency 50] [--target-seconds 90]
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { flags, printTable, round, summarize } from './load';
+import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
+import { cpuSecondsUsed, flags, printTable, round, summarize } from './load';
 import { startBenchStack } from './stack';
 
 async function main(): Promise<void> {
@@ -17,15 +15,10 @@ async function main(): Promise<void> {
   const concurrency = Number(opts.concurrency);
   const targetMs = Number(opts['target-seconds']) * 1000;
 
-  // Every priority on a calendar-time policy with the same short first-response target.
-  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
-  for (const policy of Object.values(config.sla.policies) as Record<string, unknown>[]) {
-    Object.assign(policy, { firstResponseMs: targetMs, resolutionMs: targetMs * 100, calendar: 'calendar' });
-    delete policy.nextResponseMs;
-  }
-  config.sla.returnAfterMs = targetMs * 100;
-  const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-bench-')), 'support.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  const configFile = writeSupportConfig((config) => {
+    sameTargetsForEveryPriority(config, { firstResponseMs: targetMs, resolutionMs: targetMs * 100 });
+    config.sla.returnAfterMs = targetMs * 100;
+  });
 
   const stack = await startBenchStack({ TANDEM_SUPPORT_CONFIG: configFile });
   const db = await mongoose.createConnection(String(stack.env.MONGO_URL)).asPromise();
@@ -65,7 +58,7 @@ async function main(): Promise<void> {
     }
     // Per handoff rather than per second: the breaching phase includes the wait for the first deadline.
     const perHandoffMs = (before: Record<string, number>, after: Record<string, number>) =>
-      Object.fromEntries(Object.keys(after).map((name) => [name, round((1000 * ((after[name] ?? 0) - (before[name] ?? 0))) / total, 1)]));
+      Object.fromEntries(Object.entries(cpuSecondsUsed(before, after)).map(([name, seconds]) => [name, round((1000 * seconds) / total, 1)]));
     const cpu = {
       creating: perHandoffMs(cpuAtStart, cpuAtCreated),
       'SLA firings': perHandoffMs(cpuAtCreated, stack.cpuSeconds()),

@@ -3,13 +3,12 @@
 // Run it against a running stack after an intended, patched change to a workflow:
 //   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff]
 // and commit the files it writes next to the older ones: old histories must keep replaying.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { readSlaEvents } from '../db/tasks';
 import { agents, customer, startTandem, testEnv } from '../test/support/harness';
+import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
 import { conversationWorkflowId } from '../workflows/definitions';
 
 /** Never overwrites a recording: older histories are what the replay test guards. */
@@ -51,14 +50,10 @@ async function recordConversation(): Promise<void> {
 async function recordHandoff(): Promise<void> {
   // Every target two seconds, warning at half: the task warns and breaches (raised priority, moved
   // to the overflow queue, notified, recorded) while nobody claims it.
-  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
-  for (const policy of Object.values(config.sla.policies) as Record<string, unknown>[]) {
-    Object.assign(policy, { firstResponseMs: 2000, resolutionMs: 600_000, calendar: 'calendar' });
-    delete policy.nextResponseMs;
-  }
-  config.sla.warnAt = 0.5;
-  const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-record-')), 'support.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  const configFile = writeSupportConfig((config) => {
+    sameTargetsForEveryPriority(config, { firstResponseMs: 2000, resolutionMs: 600_000 });
+    config.sla.warnAt = 0.5;
+  });
   const supervisor = { id: 'kim', name: 'Kim Supervisor', token: `agent-kim-${'k'.repeat(24)}`, queues: ['supervisors'], capacity: 5 };
   const tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: configFile, TANDEM_AGENTS: JSON.stringify([...agents, supervisor]) }) });
   try {

@@ -113,7 +113,7 @@ export interface Workers {
  * 10 that hook took 28% of a replay's time; with 4, a task's replay went from 74 to 49 ms, and the
  * view still shows the line each workflow waits on.
  */
-export const WORKFLOW_STACK_FRAMES = 4;
+const WORKFLOW_STACK_FRAMES = 4;
 
 export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
   // V8 reads the flag when a context is created: the workflow threads the SDK starts below get it,
@@ -131,7 +131,7 @@ export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
             workflowBundle: opts.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') })),
           })
         : // Activities only: every workflow runs on the conversations queue, because a worker with
-          // workflows runs a thread of its own for them, about 50 MB more.
+          // workflows runs a thread of its own for them, about 60 MB more.
           Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
     ),
   );

@@ -1,8 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
 import { ANSWERABLE_QUESTIONS } from '../support/questions';
+import { writeSupportConfig } from '../support/support-config';
 import { conversationWorkflowId } from '../../workflows/definitions';
 
 // A long conversation moves to a new workflow run before its history grows too large, carrying
@@ -11,10 +9,9 @@ import { conversationWorkflowId } from '../../workflows/definitions';
 let tandem: Tandem;
 
 beforeAll(async () => {
-  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
-  config.messagesPerRun = 10;
-  const file = join(mkdtempSync(join(tmpdir(), 'tandem-')), 'support.json');
-  writeFileSync(file, JSON.stringify(config));
+  const file = writeSupportConfig((config) => {
+    config.messagesPerRun = 10;
+  });
   tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file }) });
 });
 

@@ -1,7 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import defaultConfig from '../../config/support.default.json';
 import type { SlaNotice } from '../../activities';
 import type { SupportConfig } from '../../config/schema';
 import { readSlaEvents } from '../../db/tasks';
@@ -9,6 +5,7 @@ import type { HumanTaskState } from '../../domain/human-task';
 import { SlaBreachedAttr, taskQuery } from '../../workflows/definitions';
 import { restartTemporal } from '../../scripts/stack';
 import { agents, customer, startPrivateTemporal, startTandem, testEnv, type Tandem } from '../support/harness';
+import { writeSupportConfig } from '../support/support-config';
 
 // Human tasks on the real Temporal dev server and FerretDB, with SLA targets of seconds so the
 // durable timers fire while the test watches.
@@ -21,10 +18,9 @@ const FIRST_RESPONSE_MS = 2000;
 const RETURN_AFTER_MS = 3000;
 
 function writeConfig(sla: Partial<SupportConfig['sla']>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-sla-'));
-  const path = join(dir, 'support.json');
-  writeFileSync(path, JSON.stringify({ ...defaultConfig, sla: { ...defaultConfig.sla, ...sla } }));
-  return path;
+  return writeSupportConfig((config) => {
+    config.sla = { ...config.sla, ...sla };
+  });
 }
 
 /** "Can I talk to a person" lands in general at normal priority; a cancellation at high or urgent. */

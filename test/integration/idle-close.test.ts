@@ -1,8 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
 import { ANSWERABLE_QUESTIONS } from '../support/questions';
+import { writeSupportConfig } from '../support/support-config';
 
 // A conversation the AI is handling closes by itself after a quiet spell; every message starts
 // the spell again.
@@ -11,10 +9,9 @@ const IDLE_CLOSE_MS = 3000;
 let tandem: Tandem;
 
 beforeAll(async () => {
-  const config = JSON.parse(readFileSync('config/support.default.json', 'utf8'));
-  config.idleCloseMs = IDLE_CLOSE_MS;
-  const file = join(mkdtempSync(join(tmpdir(), 'tandem-')), 'support.json');
-  writeFileSync(file, JSON.stringify(config));
+  const file = writeSupportConfig((config) => {
+    config.idleCloseMs = IDLE_CLOSE_MS;
+  });
   tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file }) });
 });
 
