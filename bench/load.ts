@@ -55,7 +55,13 @@ export function cpuPercent(before: Record<string, number>, after: Record<string,
 }
 
 export function printTable(headers: string[], rows: (string | number)[][]): void {
+  process.stdout.write(formatTable(headers, rows));
+}
+
+/** Columns right-aligned, except the first `leftAligned` of them. */
+export function formatTable(headers: string[], rows: (string | number)[][], leftAligned = 0): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(widths[i] ?? 0)).join('  ');
-  process.stdout.write(`${line(headers)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  const pad = (c: string | number, i: number) => (i < leftAligned ? String(c).padEnd(widths[i] ?? 0) : String(c).padStart(widths[i] ?? 0));
+  const line = (cells: (string | number)[]) => cells.map(pad).join('  ').trimEnd();
+  return `${line(headers)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`;
 }

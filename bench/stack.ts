@@ -1,21 +1,56 @@
-// The system under test, started as separate processes like production: Temporal dev server and
-// FerretDB in .run/bench (or the servers named by TEMPORAL_ADDRESS / MONGO_URL), the product worker,
-// the API, and the floor worker. The load generator is the benchmark process itself.
+// A private stack started as separate processes like production: Temporal dev server and FerretDB
+// in a run folder of its own (or the servers named by TEMPORAL_ADDRESS / MONGO_URL), optionally
+// Ollama, the product worker and the API, plus whatever else a caller runs beside them. The
+// benchmarks use it in .run/bench with the floor worker; `npm run eval:conversations` in .run/eval.
+// The load generator (or evaluator) is the calling process itself.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, bundleWorkflows, httpOk, listProcesses, sleep, startStack, startTypeScriptProcess, stopProcess, stopStack, stopStackAndClearStores } from '../scripts/stack';
+import {
+  REPO_ROOT,
+  bundleWorkflows,
+  httpOk,
+  listProcesses,
+  sleep,
+  startStack,
+  startTypeScriptProcess,
+  stopProcess,
+  stopStack,
+  stopStackAndClearStores,
+  tail,
+  type ServiceName,
+  type StackPorts,
+} from '../scripts/stack';
 
 export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
+const BENCH_PORTS: PrivateStackPorts = { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, api: 53000 };
+const API_READY_TIMEOUT_MS = 120_000;
 
-export interface BenchStack {
+export type PrivateStackPorts = StackPorts & { api: number };
+
+export interface PrivateStackOptions {
+  /** Names the credentials and the fresh database (`<name><time>`). */
+  name: string;
+  runDir: string;
+  ports: PrivateStackPorts;
+  /** Also start Ollama (or use OLLAMA_HOST) and point the worker at it; otherwise the embedded model. */
+  ollama?: boolean;
+  /** Processes started beside the worker and the API, with the same environment (the bench's floor worker). */
+  extraProcesses?: { name: string; entry: string }[];
+  /** Variables for the worker and the API, over the stack's own. */
+  extraEnv?: Record<string, string>;
+}
+
+export interface PrivateStack {
   apiUrl: string;
   apiKey: string;
   operatorKey: string;
   agentToken: string;
   env: NodeJS.ProcessEnv;
   temporalAddress: string;
-  /** CPU seconds each stack process (and this load generator, as `bench`) has used so far. */
+  /** The model the worker answers with: `embedded`, or `ollama <model>`. */
+  model: string;
+  /** CPU seconds each stack process (and this process, as `bench`) has used so far. */
   cpuSeconds(): Record<string, number>;
   restartWorker(): Promise<void>;
   /** Resident memory once a process has gone quiet: the median of ten samples a second apart. */
@@ -23,49 +58,84 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+export type BenchStack = PrivateStack;
+
+export function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+  return startPrivateStack({
+    name: 'bench',
+    runDir: BENCH_RUN_DIR,
+    ports: BENCH_PORTS,
+    extraProcesses: [{ name: 'floor', entry: 'bench/floor-worker.ts' }],
+    extraEnv,
+  });
+}
+
+/**
+ * Starts a fresh stack in `runDir` and returns once the API answers and the worker has gone quiet
+ * (it seeds the knowledge base and the model after it starts). Whatever it started is stopped again
+ * when it fails.
+ */
+export async function startPrivateStack(options: PrivateStackOptions): Promise<PrivateStack> {
   // A fresh stack: no workflows, timers or documents left over from an earlier run to compete
   // with the one measured (open handoffs of the SLA benchmark fire their timers for days).
-  await stopStackAndClearStores(BENCH_RUN_DIR);
-  const info = await startStack({
-    services: ['temporal', 'mongo'],
-    runDir: BENCH_RUN_DIR,
-    mongoDatabase: `bench${Date.now()}`,
-    ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434 },
-  });
-  const apiKey = `bench-${randomBytes(16).toString('hex')}`;
-  const agentToken = `bench-agent-${randomBytes(16).toString('hex')}`;
-  const operatorKey = `bench-op-${randomBytes(16).toString('hex')}`;
-  const port = 53000;
+  await stopStackAndClearStores(options.runDir);
+  try {
+    return await launch(options);
+  } catch (error) {
+    await stopStack(options.runDir);
+    throw error;
+  }
+}
+
+async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
+  const { name, runDir, ports, extraProcesses = [], extraEnv = {} } = options;
+  const services: ServiceName[] = options.ollama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
+  const info = await startStack({ services, runDir, mongoDatabase: `${name}${Date.now()}`, ports });
+  const apiKey = `${name}-${randomBytes(16).toString('hex')}`;
+  const agentToken = `${name}-agent-${randomBytes(16).toString('hex')}`;
+  const operatorKey = `${name}-op-${randomBytes(16).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: info.temporalAddress,
     MONGO_URL: info.mongoUrl,
-    PORT: String(port),
+    PORT: String(ports.api),
     LOG_LEVEL: 'warn',
     TANDEM_API_KEYS: apiKey,
     TANDEM_OPERATOR_KEYS: operatorKey,
     TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    TANDEM_AGENTS: JSON.stringify([{ id: 'bench', name: 'Bench Agent', token: agentToken, queues: ['general', 'billing', 'technical', 'complaints', 'supervisors'], capacity: 100000 }]),
+    TANDEM_AGENTS: JSON.stringify([
+      { id: name, name: `${name} agent`, token: agentToken, queues: ['general', 'billing', 'technical', 'complaints', 'supervisors'], capacity: 100000 },
+    ]),
     TANDEM_RATE_LIMIT_PER_MINUTE: '1000000',
     TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
   };
-  delete env.OLLAMA_HOST;
-  env.TANDEM_WORKFLOW_BUNDLE = bundleWorkflows(BENCH_RUN_DIR);
-  const startWorker = () => startTypeScriptProcess(BENCH_RUN_DIR, 'worker', 'workers/main.ts', env);
+  if (info.ollamaHost) {
+    env.OLLAMA_HOST = info.ollamaHost;
+    env.OLLAMA_MODEL = info.ollamaModel;
+  } else {
+    delete env.OLLAMA_HOST;
+    delete env.OLLAMA_MODEL;
+  }
+  env.TANDEM_WORKFLOW_BUNDLE = bundleWorkflows(runDir);
+  const startWorker = () => startTypeScriptProcess(runDir, 'worker', 'workers/main.ts', env);
   startWorker();
-  startTypeScriptProcess(BENCH_RUN_DIR, 'api', 'api/main.ts', env);
-  startTypeScriptProcess(BENCH_RUN_DIR, 'floor', 'bench/floor-worker.ts', env);
-  const apiUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  startTypeScriptProcess(runDir, 'api', 'api/main.ts', env);
+  for (const extra of extraProcesses) startTypeScriptProcess(runDir, extra.name, extra.entry, env);
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const deadline = Date.now() + API_READY_TIMEOUT_MS;
   while (!(await httpOk(`${apiUrl}/health`))) {
-    if (Date.now() > deadline) throw new Error(`the API did not come up; see ${BENCH_RUN_DIR}/logs`);
+    const crashed = listProcesses(runDir).filter((p) => !p.alive);
+    if (crashed.length > 0 || Date.now() > deadline) {
+      const why = crashed.length > 0 ? `${crashed.map((p) => p.name).join(' and ')} exited` : `no answer within ${API_READY_TIMEOUT_MS / 1000} s`;
+      const logs = crashed.map((p) => `--- last lines of ${p.logPath} ---\n${tail(p.logPath)}`).join('\n');
+      throw new Error(`the API did not come up at ${apiUrl}: ${why}; see ${runDir}/logs${logs ? `\n${logs}` : ''}`);
+    }
     await sleep(250);
   }
-  const pidOf = (name: string): number => {
-    const p = listProcesses(BENCH_RUN_DIR).find((x) => x.name === name && x.alive);
-    if (!p) throw new Error(`${name} is not running; see ${BENCH_RUN_DIR}/logs/${name}.log`);
+  const pidOf = (processName: string): number => {
+    const p = listProcesses(runDir).find((x) => x.name === processName && x.alive);
+    if (!p) throw new Error(`${processName} is not running; see ${runDir}/logs/${processName}.log`);
     return p.pid;
   };
   // The worker seeds the knowledge base and the model after it starts: measure after that.
@@ -77,27 +147,28 @@ export async function startBenchStack(extraEnv: Record<string, string> = {}): Pr
     agentToken,
     env,
     temporalAddress: info.temporalAddress,
+    model: info.ollamaHost ? `ollama ${info.ollamaModel}` : 'embedded',
     cpuSeconds: () => {
       const own = process.cpuUsage();
       const out: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
-      for (const p of listProcesses(BENCH_RUN_DIR)) if (p.alive) out[p.name] = cpuSecondsOf(p.pid);
+      for (const p of listProcesses(runDir)) if (p.alive) out[p.name] = cpuSecondsOf(p.pid);
       return out;
     },
-    settledRssMb: async (name) => {
-      await untilQuiet(() => cpuSecondsOf(pidOf(name)));
+    settledRssMb: async (processName) => {
+      await untilQuiet(() => cpuSecondsOf(pidOf(processName)));
       const samples: number[] = [];
       for (let i = 0; i < 10; i += 1) {
-        samples.push(rssKb(pidOf(name)) / 1024);
+        samples.push(rssKb(pidOf(processName)) / 1024);
         await sleep(1000);
       }
       return samples.sort((a, b) => a - b)[5] as number;
     },
     restartWorker: async () => {
-      await stopProcess(BENCH_RUN_DIR, 'worker');
+      await stopProcess(runDir, 'worker');
       startWorker();
     },
     stop: async () => {
-      await stopStack(BENCH_RUN_DIR);
+      await stopStack(runDir);
     },
   };
 }
