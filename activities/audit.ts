@@ -1,9 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { SupportConfig } from '../config/schema';
-import type { ModelProvider } from '../ai/provider';
-import { ModelReplyError } from '../ai/provider';
+import type { Understanding } from '../ai/understanding';
 import type { Models } from '../db/models';
 import { completeAudit, countCategorised, readCategories, readUncategorised, writeCategories, type TicketCategory } from '../db/audits';
 import { summarizeAudit, type AuditSummary } from '../domain/pareto';
@@ -12,7 +10,7 @@ const HEARTBEAT_EVERY_MS = 2000;
 
 export interface AuditActivityDeps {
   models: Models;
-  provider: () => ModelProvider;
+  understanding: Understanding;
   log: Logger;
 }
 
@@ -31,12 +29,11 @@ export interface AuditBatchHeartbeat {
 }
 
 export function createAuditActivities(deps: AuditActivityDeps) {
-  const { models, provider, log } = deps;
+  const { models, understanding, log } = deps;
 
   return {
     /**
-     * Categorises the batch's tickets not categorised yet, through the same provider call as live
-     * conversations, and returns how many of the audit's tickets are categorised now. Categories
+     * Categorises the batch's tickets not categorised yet, understood as live conversations' messages are, and returns how many of the audit's tickets are categorised now. Categories
      * are written together at the end of the batch; a retried batch skips what an earlier attempt
      * finished, so each ticket is categorised once.
      */
@@ -45,17 +42,15 @@ export function createAuditActivities(deps: AuditActivityDeps) {
       const tickets = await readUncategorised(models, batch.auditId, batch.fromSeq, batch.toSeq);
       const results: TicketCategory[] = [];
       const heartbeat = (): void => ctx.heartbeat({ done: results.length, of: tickets.length } satisfies AuditBatchHeartbeat);
-      // A slow model (Ollama on a CPU) may take longer on one ticket than the heartbeat timeout.
+      // A busy machine may take longer over a batch than the heartbeat timeout.
       const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
       try {
         for (const ticket of tickets) {
+          if (ctx.cancellationSignal.aborted) break;
           heartbeat();
-          const c = await provider().classify(ticket.text, { config: batch.config, signal: ctx.cancellationSignal });
+          const c = await understanding.understand({ text: ticket.text, config: batch.config });
           results.push({ ticketId: ticket.ticketId, category: c.category, intent: c.intent, confidence: c.confidence, modelVersion: c.modelVersion });
         }
-      } catch (err) {
-        if (err instanceof ModelReplyError) throw ApplicationFailure.retryable(err.message, 'ModelReplyError');
-        throw err;
       } finally {
         clearInterval(timer);
       }

@@ -4,29 +4,27 @@ import type { Logger } from 'pino';
 import type { SupportConfig } from '../config/schema';
 import type { ModelProvider } from '../ai/provider';
 import { ModelReplyError } from '../ai/provider';
+import type { Understanding } from '../ai/understanding';
 import type {
   AnswerDraft,
   Classification,
   CustomerProfile,
   EscalationReason,
   HandoffSummary,
-  KnowledgeArticle,
   TranscriptMessage,
 } from '../domain/types';
 import type { Models } from '../db/models';
 import { writeConversationProjection, type ConversationProjection } from '../db/conversations';
 import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/tasks';
 import type { SlaFiring } from '../domain/human-task';
-
-/** Finds the knowledge articles that may answer a question, best first. */
-export interface KnowledgeSearch {
-  search(question: string, options: { intent?: string; limit: number }): Promise<KnowledgeArticle[]>;
-}
+import type { KnowledgeSearch } from '../ai/knowledge-search';
 
 export interface ActivityDeps {
   models: Models;
-  /** The provider in use right now: a newly promoted model is picked up without a restart. */
-  provider: () => ModelProvider;
+  /** Reads each customer message: intent, confidence, grounding article, language, sentiment. */
+  understanding: Understanding;
+  /** Writes answers and summaries: the embedded templates or the Ollama LLM. */
+  provider: ModelProvider;
   knowledge: KnowledgeSearch;
   log: Logger;
   /** Receives every SLA warning, breach and return as JSON; without it they are only logged. */
@@ -45,7 +43,6 @@ export interface WebhookEvent {
 }
 
 const HEARTBEAT_EVERY_MS = 2000;
-const ARTICLES_PER_ANSWER = 3;
 
 /**
  * Model calls can take seconds on a CPU: heartbeat while waiting so a dead worker is noticed
@@ -66,13 +63,15 @@ async function withHeartbeats<T>(call: (signal: AbortSignal) => Promise<T>): Pro
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { models, provider, knowledge, log, slaWebhookUrl } = deps;
+  const { models, understanding, provider, knowledge, log, slaWebhookUrl } = deps;
 
   return {
-    async classifyMessage(input: { text: string; config: SupportConfig }): Promise<Classification> {
-      return withHeartbeats((signal) => provider().classify(input.text, { config: input.config, signal }));
+    /** Understands a customer message (ai/understanding.ts); `previous` lets a follow-up be read with it. */
+    async classifyMessage(input: { text: string; previous?: string; config: SupportConfig }): Promise<Classification> {
+      return understanding.understand(input);
     },
 
+    /** Writes the answer from the one article the message was grounded in, and nothing else. */
     async answerQuestion(input: {
       question: string;
       classification: Classification;
@@ -80,15 +79,16 @@ export function createActivities(deps: ActivityDeps) {
       customer: CustomerProfile;
       config: SupportConfig;
     }): Promise<AnswerDraft> {
-      const articles = await knowledge.search(input.question, {
-        intent: input.classification.intent,
-        limit: ARTICLES_PER_ANSWER,
-      });
+      const articleId = input.classification.grounding?.articleId;
+      const article = articleId === undefined ? undefined : await knowledge.article(articleId);
+      if (!article) {
+        throw ApplicationFailure.nonRetryable(`no published article ${articleId ?? '(none chosen)'} to answer from`, 'ArticleMissing');
+      }
       return withHeartbeats((signal) =>
-        provider().answer({
+        provider.answer({
           question: input.question,
           transcript: input.transcript,
-          articles,
+          articles: [article],
           customer: input.customer,
           config: input.config,
           signal,
@@ -102,7 +102,7 @@ export function createActivities(deps: ActivityDeps) {
       reasons: EscalationReason[];
       config: SupportConfig;
     }): Promise<HandoffSummary> {
-      return withHeartbeats((signal) => provider().summarize({ ...input, signal }));
+      return withHeartbeats((signal) => provider.summarize({ ...input, signal }));
     },
 
     async projectConversation(projection: ConversationProjection): Promise<void> {

@@ -6,7 +6,12 @@ import type { Logger } from 'pino';
 import type { SupportConfig } from '../config/schema';
 import { readLabelledRows } from '../ai/csv';
 import { trainClassifier, type LoadedModel } from '../ai/embedded/classifier';
+import { embedAllCached } from '../ai/embedded/embedding-cache';
+import type { SentenceEncoder } from '../ai/embedded/encoder';
+import type { KnowledgeSearch } from '../ai/knowledge-search';
 import { modelFromDocument } from '../ai/model-store';
+import { evaluateRouting, type RoutingCase } from '../ai/routing-evaluation';
+import { categoryForLabel, createUnderstanding } from '../ai/understanding';
 import { confirmedExamples, correctedAnswers, countFeedback, type FeedbackCounts, type LabelledExample } from '../db/feedback';
 import { proposeDrafts } from '../db/knowledge';
 import type { Models } from '../db/models';
@@ -17,13 +22,12 @@ import {
   readTrainingDataset,
   recordRetrainingRun,
   storeModelVersion,
-  type EvaluationFigures,
 } from '../db/model-versions';
 
 // The model lifecycle's activities: train a version from an uploaded dataset, and the steps of a
-// retraining run (feedback in, candidate trained and measured against the promoted model, the
-// decision recorded, examples exported for fine-tuning an Ollama model). Training is synchronous
-// and CPU-bound: these run on the batch task queue, one at a time.
+// retraining run (feedback in, candidate trained and measured against the promoted model on data
+// neither learned from, the decision recorded, examples exported for fine-tuning an Ollama
+// model). Training is CPU-bound: these run on the batch task queue, one at a time.
 
 export interface BaseTrainingData {
   file: string;
@@ -35,6 +39,12 @@ export interface LearningDeps {
   models: Models;
   log: Logger;
   config: SupportConfig;
+  encoder: SentenceEncoder;
+  knowledge: KnowledgeSearch;
+  /** Where embeddings of training sets are kept between runs. */
+  embeddingCacheDir: string;
+  /** Realistic first messages no model trains on: the gate's main measure (ai/routing-evaluation.ts). */
+  developmentCases: RoutingCase[];
   /** The model workers use while nothing is promoted. */
   fallbackModel: LoadedModel;
   /** The business's own labelled data every retraining starts from. */
@@ -44,57 +54,41 @@ export interface LearningDeps {
   onPromoted?: () => Promise<void>;
 }
 
-/** One example in ten of the base data never trains a retrained model: chosen by its text, so stable. */
+/**
+ * One agent-confirmed example in three never trains a candidate: it measures whether the candidate
+ * learned the lesson rather than memorised it. Chosen by its text, so stable across runs.
+ */
 export function isHeldBack(text: string): boolean {
-  return (createHash('sha256').update(text).digest().readUInt32BE(0) % 10) === 0;
+  return (createHash('sha256').update(text).digest().readUInt32BE(0) % 3) === 0;
 }
 
 export interface CandidateSummary {
   modelId: string;
   labels: number;
   baseExamples: number;
+  /** Agent-confirmed examples it trained on. */
   feedbackExamples: number;
+  /** Agent-confirmed examples kept out of its training to judge it. */
   heldBackExamples: number;
   calibrationAccuracy: number | null;
 }
 
-export interface Comparison {
-  currentId: string;
+/** One evaluation set, both models' accuracy on it. */
+export interface GateFigures {
   examples: number;
-  candidate: EvaluationFigures;
-  current: EvaluationFigures;
+  candidate: number;
+  current: number;
 }
 
-/** Accuracy and macro-F1 (over the labels present in the set) of `model` on `examples`. */
-export function evaluateModel(model: LoadedModel, examples: LabelledExample[]): EvaluationFigures {
-  const perLabel = new Map<string, { tp: number; fp: number; fn: number }>();
-  const stats = (label: string) => {
-    let s = perLabel.get(label);
-    if (!s) perLabel.set(label, (s = { tp: 0, fp: 0, fn: 0 }));
-    return s;
-  };
-  let correct = 0;
-  for (const { text, label } of examples) {
-    const predicted = model.predict(text).label;
-    if (predicted === label) {
-      correct += 1;
-      stats(label).tp += 1;
-    } else {
-      stats(label).fn += 1;
-      stats(predicted).fp += 1;
-    }
-  }
-  const expected = new Set(examples.map((e) => e.label));
-  let f1Sum = 0;
-  for (const label of expected) {
-    const { tp, fp, fn } = stats(label);
-    f1Sum += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-  }
-  return {
-    examples: examples.length,
-    accuracy: examples.length === 0 ? 0 : round(correct / examples.length),
-    macroF1: expected.size === 0 ? 0 : round(f1Sum / expected.size),
-  };
+/** The candidate and the promoted model on data neither learned from. */
+export interface Comparison {
+  currentId: string;
+  /** Routing of the realistic development conversations. */
+  development: GateFigures;
+  /** Category of agent-confirmed messages held back from the candidate's training. */
+  confirmed: GateFigures;
+  /** Questions behind this period's corrected answers, by the category the agent's flag recorded. */
+  corrected: GateFigures;
 }
 
 function round(x: number): number {
@@ -102,7 +96,44 @@ function round(x: number): number {
 }
 
 export function createLearningActivities(deps: LearningDeps) {
-  const { models, log, config, fallbackModel, baseTraining, exportDir } = deps;
+  const { models, log, config, fallbackModel, baseTraining, exportDir, encoder } = deps;
+
+  /** Same recipe as the shipped model: n-grams plus the sentence encoder's embedding. */
+  const train = async (examples: LabelledExample[], name: string, createdAt: Date): Promise<LoadedModel> => {
+    const texts = examples.map((e) => e.text);
+    const vectors = await embedAllCached(encoder, texts, deps.embeddingCacheDir);
+    return trainClassifier(texts, examples.map((e) => e.label), { name, createdAt, embeddings: { encoder: encoder.id, vectors } });
+  };
+
+  /** Share of `examples` whose predicted category is their label's category. */
+  const categoryAccuracy = async (model: LoadedModel, examples: LabelledExample[]): Promise<number> => {
+    if (examples.length === 0) return 0;
+    const vectors = await encoder.embed(examples.map((e) => e.text));
+    const right = examples.filter(
+      (e, i) => categoryForLabel(model.predict(e.text, vectors[i]).label, config) === categoryForLabel(e.label, config),
+    ).length;
+    return round(right / examples.length);
+  };
+
+  const routingAccuracy = async (model: LoadedModel): Promise<number> => {
+    const understanding = createUnderstanding({ encoder, model: () => model, knowledge: deps.knowledge });
+    const articleIntent = new Map<string, string | undefined>();
+    const figures = await evaluateRouting({
+      cases: deps.developmentCases,
+      understanding: {
+        // Remember each grounding article's intent as the evaluation meets it.
+        understand: async (request) => {
+          const classification = await understanding.understand(request);
+          const id = classification.grounding?.articleId;
+          if (id !== undefined && !articleIntent.has(id)) articleIntent.set(id, (await deps.knowledge.article(id))?.intent);
+          return classification;
+        },
+      },
+      config,
+      articleIntent: (id) => articleIntent.get(id),
+    });
+    return figures.accuracy;
+  };
   let baseCache: { digest: string; examples: LabelledExample[] } | undefined;
 
   const readBase = async (): Promise<LabelledExample[]> => {
@@ -122,16 +153,14 @@ export function createLearningActivities(deps: LearningDeps) {
 
   /** The training set and the held-back evaluation set of a retraining run. */
   const retrainingSets = async (until: Date, baseDatasetId?: string) => {
-    const canonical = await readBase();
-    const heldBack = canonical.filter((e) => isHeldBack(e.text));
-    let base = canonical.filter((e) => !isHeldBack(e.text));
+    let base = await readBase();
     if (baseDatasetId) {
       const dataset = await readTrainingDataset(models, baseDatasetId);
       if (!dataset) throw ApplicationFailure.nonRetryable(`no training dataset ${baseDatasetId}`, 'DatasetMissing');
-      base = dataset.texts.map((t, i) => ({ text: t, label: dataset.labels[i] as string })).filter((e) => !isHeldBack(e.text));
+      base = dataset.texts.map((t, i) => ({ text: t, label: dataset.labels[i] as string }));
     }
-    const feedback = await confirmedExamples(models, until);
-    return { base, feedback, heldBack };
+    const confirmed = await confirmedExamples(models, until);
+    return { base, feedback: confirmed.filter((e) => !isHeldBack(e.text)), heldBack: confirmed.filter((e) => isHeldBack(e.text)) };
   };
 
   const loadVersion = async (id: string | undefined): Promise<LoadedModel> => {
@@ -147,7 +176,11 @@ export function createLearningActivities(deps: LearningDeps) {
       const dataset = await readTrainingDataset(models, input.datasetId);
       if (!dataset) throw ApplicationFailure.nonRetryable(`no training dataset ${input.datasetId}`, 'DatasetMissing');
       const started = performance.now();
-      const model = trainClassifier(dataset.texts, dataset.labels, { name: input.name, createdAt: new Date(input.requestedAt) });
+      const model = await train(
+        dataset.texts.map((text, i) => ({ text, label: dataset.labels[i] as string })),
+        input.name,
+        new Date(input.requestedAt),
+      );
       await storeModelVersion(models, model.toJSON(), { kind: 'upload', datasetId: dataset.id });
       log.info({ modelId: model.id, rows: dataset.texts.length, ms: Math.round(performance.now() - started) }, 'trained a model version');
       return { modelId: model.id, labels: [...model.labels], metrics: model.metrics };
@@ -172,15 +205,10 @@ export function createLearningActivities(deps: LearningDeps) {
       return { proposed, articleIds: drafts.map((d) => d.id) };
     },
 
-    /** Trains the candidate on the base data (less the held-back slice) and every agent-confirmed example. */
+    /** Trains the candidate on the base data and the agent-confirmed examples not held back. */
     async trainCandidateModel(input: { retrainingId: string; until: string; baseDatasetId?: string }): Promise<CandidateSummary> {
       const { base, feedback, heldBack } = await retrainingSets(new Date(input.until), input.baseDatasetId);
-      const examples = [...base, ...feedback];
-      const model = trainClassifier(
-        examples.map((e) => e.text),
-        examples.map((e) => e.label),
-        { name: `retrained-${input.until.slice(0, 10)}`, createdAt: new Date(input.until) },
-      );
+      const model = await train([...base, ...feedback], `retrained-${input.until.slice(0, 10)}`, new Date(input.until));
       await storeModelVersion(models, model.toJSON(), { kind: 'retraining', retrainingId: input.retrainingId, datasetId: input.baseDatasetId });
       return {
         modelId: model.id,
@@ -193,19 +221,26 @@ export function createLearningActivities(deps: LearningDeps) {
     },
 
     /**
-     * Both models on the same set: the held-back slice of the base data (has the candidate
-     * forgotten anything?) plus the agent-confirmed examples (has it learned the corrections?).
+     * Both models on data neither learned from: the realistic development conversations (has the
+     * candidate got worse at routing?), the agent-confirmed messages held back from its training
+     * (has it learned the lesson?), and the questions behind this period's corrected answers.
      */
-    async compareWithPromoted(input: { candidateId: string; until: string; baseDatasetId?: string }): Promise<Comparison> {
-      const { feedback, heldBack } = await retrainingSets(new Date(input.until), input.baseDatasetId);
-      const evaluation = [...heldBack, ...feedback];
+    async compareWithPromoted(input: { candidateId: string; since?: string; until: string; baseDatasetId?: string }): Promise<Comparison> {
+      const { heldBack } = await retrainingSets(new Date(input.until), input.baseDatasetId);
+      const corrections = await correctedAnswers(models, new Date(input.since ?? 0), new Date(input.until));
+      const corrected = corrections.flatMap((c) => (c.category ? [{ text: c.question, label: c.category }] : []));
       const current = await loadVersion(await promotedModelId(models));
       const candidate = await loadVersion(input.candidateId);
+      const both = async (measure: (model: LoadedModel) => Promise<number>, examples: number): Promise<GateFigures> => ({
+        examples,
+        candidate: await measure(candidate),
+        current: await measure(current),
+      });
       return {
         currentId: current.id,
-        examples: evaluation.length,
-        candidate: evaluateModel(candidate, evaluation),
-        current: evaluateModel(current, evaluation),
+        development: await both(routingAccuracy, deps.developmentCases.length),
+        confirmed: await both((model) => categoryAccuracy(model, heldBack), heldBack.length),
+        corrected: await both((model) => categoryAccuracy(model, corrected), corrected.length),
       };
     },
 

@@ -22,6 +22,9 @@ const serializedModelSchema = z.object({
     charNgrams: z.tuple([z.number().int().positive(), z.number().int().positive()]),
     wordNgrams: z.array(z.number().int().positive()),
     wordWeight: z.number().positive(),
+    embedding: z
+      .object({ encoder: z.string().min(1), dimensions: z.number().int().positive(), weight: z.number().positive() })
+      .optional(),
   }),
   temperature: z.number().positive(),
   weights: z.object({

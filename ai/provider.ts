@@ -1,6 +1,5 @@
 import type {
   AnswerDraft,
-  Classification,
   CustomerProfile,
   EscalationReason,
   HandoffSummary,
@@ -9,16 +8,10 @@ import type {
 } from '../domain/types';
 import type { SupportConfig } from '../config/schema';
 
-/** Everything the classify call needs besides the text. */
-export interface ClassifyContext {
-  config: SupportConfig;
-  signal?: AbortSignal;
-}
-
 export interface AnswerRequest {
   question: string;
   transcript: TranscriptMessage[];
-  /** Retrieved articles, best first. The provider answers only from these. */
+  /** The article the answer is grounded in (ai/understanding.ts chose it). The provider answers only from it. */
   articles: KnowledgeArticle[];
   customer: CustomerProfile;
   config: SupportConfig;
@@ -34,12 +27,12 @@ export interface SummaryRequest {
 }
 
 /**
- * One model interface for the classify, answer and summarize activities. Providers never retry:
- * Temporal owns retries and timeouts. A provider throws `ModelReplyError` for a malformed reply.
+ * The writer behind the answer and summarize activities (understanding a message is
+ * ai/understanding.ts, the same for both). Providers never retry: Temporal owns retries and
+ * timeouts. A provider throws `ModelReplyError` for a malformed reply.
  */
 export interface ModelProvider {
   readonly name: 'embedded' | 'ollama';
-  classify(text: string, ctx: ClassifyContext): Promise<Classification>;
   answer(req: AnswerRequest): Promise<AnswerDraft>;
   summarize(req: SummaryRequest): Promise<HandoffSummary>;
   /** Cheap liveness check for /health. */

@@ -61,11 +61,11 @@ const envSchema = z.object({
   /** Interval of the retraining schedule: a number with ms, s, m, h or d. */
   TANDEM_RETRAIN_INTERVAL: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a number with ms, s, m, h or d, e.g. 7d').default('7d'),
   /** The base training data of every retraining run, with its text and label columns. */
-  TANDEM_TRAINING_CSV: z
-    .string()
-    .default('../shared/datasets/bitext_customer_support/intent_detection/Bitext_Sample_Customer_Service_Training_Dataset.csv'),
-  TANDEM_TRAINING_TEXT_COLUMN: z.string().default('utterance'),
+  TANDEM_TRAINING_CSV: z.string().default('data/training/base.csv'),
+  TANDEM_TRAINING_TEXT_COLUMN: z.string().default('text'),
   TANDEM_TRAINING_LABEL_COLUMN: z.string().default('intent'),
+  /** Realistic first messages (`text,kind`) no model trains on: what the retraining gate routes. */
+  TANDEM_DEVELOPMENT_CASES: z.string().default('data/eval/conversations-dev.csv'),
   /** Where retraining runs write their JSONL examples for fine-tuning an Ollama model. */
   TANDEM_EXPORT_DIR: z.string().default('.run/exports'),
   /** Keys the business's own client uses to start conversations. */

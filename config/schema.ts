@@ -6,8 +6,11 @@ import { z } from 'zod';
 const category = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   label: z.string().min(1),
-  /** informational: the AI answers; human: always goes to a person. */
-  handling: z.enum(['informational', 'human']),
+  /**
+   * informational: the AI answers from the knowledge base; human: always goes to a person;
+   * chat: small talk the AI answers from `brand.smallTalk`, with no article.
+   */
+  handling: z.enum(['informational', 'human', 'chat']),
   queue: z.string().min(1),
   priority: z.enum(['low', 'normal', 'high', 'urgent']),
 });
@@ -29,6 +32,26 @@ export const supportConfigSchema = z.object({
     signOff: z.string(),
     /** Values for placeholders in knowledge articles, e.g. {"Website Name": "shop.example"}. */
     placeholders: z.record(z.string(), z.string()),
+    /**
+     * The AI's reply to each small-talk intent ({{Customer First Name}} and the brand's
+     * placeholders are filled in); `closes` ends the conversation as resolved by the AI.
+     */
+    smallTalk: z.record(z.string(), z.object({ reply: z.string().min(1), closes: z.boolean().default(false) })),
+    /** Said when no article answers the question (before handing over, or offering to). */
+    noAnswer: z.string().min(1),
+    /** Said when the AI offers a person and the customer may accept. */
+    offerPerson: z.string().min(1),
+  }),
+  /** ISO 639-1 codes the AI answers in; a message confidently in another language goes to a person. */
+  languages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1),
+  knowledge: z.object({
+    /**
+     * Hybrid retrieval score (0..1) the article written for the understood intent must reach to
+     * be used as the answer; below it the question counts as not covered by the knowledge base.
+     */
+    minAnswerScore: z.number().min(0).max(1),
+    /** When nothing answers: hand over at once, or say so and offer a person. */
+    whenMissing: z.enum(['handoff', 'offer']),
   }),
   categories: z.array(category).min(1),
   /** Model label -> category id. A label equal to a category id maps to itself. */

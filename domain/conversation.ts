@@ -9,9 +9,11 @@ import type {
   Priority,
   TranscriptMessage,
 } from './types';
-import { escalationReasons } from './escalation';
+import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
 import { offHoursNotice } from './off-hours';
+import { fillPlaceholders, placeholderValues } from './placeholders';
+import { isAffirmative } from './text';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -56,7 +58,17 @@ export interface ConversationState {
   rating?: Rating;
   webhookUrl?: string;
   createdAt: string;
+  /** The AI could not answer and offered a person: a "yes" next hands over for this reason. */
+  offeredPerson?: EscalationReason;
 }
+
+/** What the AI does with a customer message, decided from what it understood. */
+export type Decision =
+  /** Answer from this knowledge-base article. */
+  | { kind: 'answer'; articleId: string }
+  /** Reply without an article (small talk, or saying it cannot answer and offering a person). */
+  | { kind: 'reply'; text: string; closes: boolean }
+  | { kind: 'handoff'; reasons: EscalationReason[] };
 
 /** What a customer message turned into, returned to the API as the Update's result. */
 export interface MessageOutcome {
@@ -162,6 +174,38 @@ export class Conversation {
   }
 
   /**
+   * Records what the AI understood and decides what to do: hand over when a rule fires (or when
+   * the customer accepts an offered person), small talk from the brand's replies, an answer only
+   * from the article the message was grounded in, and otherwise say so and hand over or offer to.
+   */
+  decide(messageId: string, classification: Classification): Decision {
+    const offered = this.state.offeredPerson;
+    this.state.offeredPerson = undefined;
+    const reasons = this.classify(messageId, classification);
+    const text = this.state.transcript.find((m) => m.id === messageId)?.text ?? '';
+    if (offered && isAffirmative(text)) return { kind: 'handoff', reasons: [offered, ...reasons] };
+    if (reasons.length > 0) return { kind: 'handoff', reasons };
+    const category = this.config.categories.find((candidate) => candidate.id === classification.category);
+    const values = placeholderValues(this.config, this.state.customer, text);
+    if (category?.handling === 'chat') {
+      const smallTalk = this.config.brand.smallTalk[classification.intent];
+      if (smallTalk) return { kind: 'reply', text: fillPlaceholders(smallTalk.reply, values), closes: smallTalk.closes };
+    }
+    const { grounding } = classification;
+    if (grounding?.articleId !== undefined && grounding.score >= this.config.knowledge.minAnswerScore) {
+      return { kind: 'answer', articleId: grounding.articleId };
+    }
+    const missing: EscalationReason = {
+      code: 'missing_knowledge',
+      detail: classification.intent === OUT_OF_SCOPE_INTENT ? 'out of scope' : `nothing answers ${classification.intent}`,
+    };
+    if (this.config.knowledge.whenMissing === 'handoff') return { kind: 'handoff', reasons: [missing] };
+    this.state.offeredPerson = missing;
+    const { brand } = this.config;
+    return { kind: 'reply', text: fillPlaceholders(`${brand.noAnswer} ${brand.offerPerson}`, values), closes: false };
+  }
+
+  /**
    * Records what the classifier understood and returns every escalation rule that fires.
    * An empty list means the AI should answer.
    */
@@ -178,6 +222,7 @@ export class Conversation {
     });
   }
 
+  /** An AI reply: a grounded answer (with citations) or a reply without an article. */
   addAiAnswer(inReplyTo: string, answer: AnswerDraft, at: string): TranscriptMessage {
     const message: TranscriptMessage = {
       id: `ai-${inReplyTo}`,
@@ -220,12 +265,28 @@ export class Conversation {
     return { handoff, notice: message };
   }
 
-  /** The customer-facing line sent when a person takes over; off-hours it says when they will answer. */
-  handoffNotice(priority: Priority, at: string): string {
+  /**
+   * The customer-facing line sent when a person takes over; it first says when the AI had no
+   * answer, and off-hours it says when a person will answer.
+   */
+  handoffNotice(priority: Priority, at: string, reasons: EscalationReason[] = []): string {
     const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
-    const notice = `Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const noAnswer = reasons.some((reason) => reason.code === 'missing_knowledge') ? `${this.config.brand.noAnswer} ` : '';
+    const notice = `${noAnswer}Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
     const away = offHoursNotice(this.config.sla, priority, new Date(at));
     return away ? `${notice} ${away}` : notice;
+  }
+
+  /**
+   * The customer's previous message when the AI answered it and nothing else came between:
+   * a follow-up ("what about express?") may only make sense with it.
+   */
+  followUpContext(messageId: string): string | undefined {
+    const index = this.state.transcript.findIndex((m) => m.id === messageId);
+    const before = this.state.transcript.slice(0, index);
+    const lastTurn = before.at(-1);
+    if (lastTurn?.role !== 'ai') return undefined;
+    return [...before].reverse().find((m) => m.role === 'customer')?.text;
   }
 
   /**

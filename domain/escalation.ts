@@ -18,6 +18,10 @@ export type EscalationRule = (input: EscalationInput) => EscalationReason | unde
 
 /** The category a customer picks by asking for a person; it has its own reason code. */
 export const HUMAN_REQUEST_CATEGORY = 'human_request';
+/** The intent of "that didn't work" / "still broken": the AI's help failed. */
+export const NOT_RESOLVED_INTENT = 'not_resolved';
+/** The intent of messages about nothing this business handles. */
+export const OUT_OF_SCOPE_INTENT = 'oos';
 
 export function isVeryNegative(sentiment: number, config: SupportConfig): boolean {
   return sentiment <= config.escalation.veryNegativeSentiment;
@@ -90,6 +94,18 @@ export const repeatRule: EscalationRule = ({ config, transcript, message }) => {
   return times >= count ? { code: 'repeat', detail: `asked ${times} times` } : undefined;
 };
 
+export const unresolvedRule: EscalationRule = ({ transcript, message }) => {
+  if (message.classification.intent !== NOT_RESOLVED_INTENT) return undefined;
+  const lastAnswer = [...transcript].reverse().find((entry) => entry.role === 'ai');
+  return { code: 'unresolved', detail: lastAnswer?.citations?.length ? `after ${lastAnswer.citations.join(', ')}` : undefined };
+};
+
+/** A message clearly written in a language the AI does not answer goes to a person. */
+export const languageRule: EscalationRule = ({ config, message }) => {
+  const { language } = message.classification;
+  return language !== undefined && !config.languages.includes(language) ? { code: 'language', detail: language } : undefined;
+};
+
 export const highValueRule: EscalationRule = ({ config, customer, message }) => {
   const inCategory = config.escalation.highValue.categories.includes(message.classification.category);
   return inCategory && isHighValueCustomer(customer, config) ? { code: 'high_value' } : undefined;
@@ -108,7 +124,9 @@ export const lowConfidenceRule: EscalationRule = ({ config, message }) => {
  */
 export const ESCALATION_RULES: readonly EscalationRule[] = [
   humanRequestRule,
+  languageRule,
   categoryRule,
+  unresolvedRule,
   keywordRule,
   sentimentRule,
   sentimentTrendRule,

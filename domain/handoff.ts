@@ -108,6 +108,12 @@ export function describeReason(reason: EscalationReason, config: SupportConfig):
       return 'the assistant was unavailable';
     case 'high_value':
       return 'a high-value customer';
+    case 'missing_knowledge':
+      return 'the knowledge base has no answer to this';
+    case 'unresolved':
+      return "the assistant's answer did not solve it";
+    case 'language':
+      return reason.detail ? `written in a language the assistant does not answer (${reason.detail})` : 'written in a language the assistant does not answer';
     default:
       return reason.code;
   }

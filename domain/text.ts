@@ -110,3 +110,14 @@ export function wordMatch(text: string, keyword: string): boolean {
   if (needle === '') return false;
   return ` ${normalize(text)} `.includes(` ${needle} `);
 }
+
+const AFFIRMATIVE_OPENINGS = ['yes', 'yeah', 'yep', 'yup', 'ya', 'y', 'sure', 'ok', 'okay', 'please', 'go ahead', 'please do', 'that would be great', 'absolutely', 'definitely'];
+const NEGATIONS = ['no', 'nope', 'not', 'dont', 'never'];
+
+/** "yes please", "sure, go ahead", "ok": the customer accepts what was just offered. */
+export function isAffirmative(text: string): boolean {
+  const words = normalize(text).split(' ').filter((word) => word !== '');
+  if (words.length === 0 || words.length > 8 || words.some((word) => NEGATIONS.includes(word))) return false;
+  const opening = words.join(' ');
+  return AFFIRMATIVE_OPENINGS.some((phrase) => opening === phrase || opening.startsWith(`${phrase} `));
+}

@@ -15,6 +15,22 @@ export interface Classification {
   sentiment: number;
   /** Which model produced it, so feedback can be linked to a model version. */
   modelVersion: string;
+  /** ISO 639-1 code of the message's language when it is clear; absent for short or mixed text. */
+  language?: string;
+  /** The knowledge-base article written for what was understood, as retrieval scored it. */
+  grounding?: Grounding;
+  /** The message was read together with the customer's previous one (a follow-up). */
+  readWithPrevious?: boolean;
+}
+
+/** What retrieval found for a message: the best candidates, and the one that matches its intent. */
+export interface Grounding {
+  /** The best-scoring article for the understood intent (or written for no intent); absent when none. */
+  articleId?: string;
+  /** Hybrid score of that article, 0..1; compared with `knowledge.minAnswerScore`. */
+  score: number;
+  /** The top candidates whatever their intent, best first, for the agent and the decision record. */
+  candidates: Array<{ articleId: string; score: number }>;
 }
 
 export interface TranscriptMessage {
@@ -58,7 +74,10 @@ export type EscalationCode =
   | `category:${string}`
   | 'llm_failure'
   | 'high_value'
-  | 'customer_request';
+  | 'customer_request'
+  | 'missing_knowledge'
+  | 'unresolved'
+  | 'language';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];

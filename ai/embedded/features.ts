@@ -11,6 +11,8 @@ export interface FeatureSpec {
   wordNgrams: number[];
   /** Relative weight of word features against character features before normalisation. */
   wordWeight: number;
+  /** The sentence encoder's vector, appended after the hashed features, scaled by `weight`. */
+  embedding?: { encoder: string; dimensions: number; weight: number };
 }
 
 export const DEFAULT_FEATURE_SPEC: FeatureSpec = {

@@ -1,26 +1,45 @@
 import type { KnowledgeArticle } from '../../domain/types';
+import { cosine } from './encoder';
 
-// Knowledge retrieval by BM25. Each article's title and each of its questions is indexed as its
-// own short passage, and an article scores as its best passage: one long document made of a
-// hundred questions would blur what any single question asks.
+// Hybrid knowledge retrieval: the sentence encoder's cosine (meaning: "parcel never came" finds
+// "package missing") blended with BM25 (exact words: product names, "invoice"). Each article's
+// title and each of its questions is its own short passage, and an article scores as its best
+// passage: one long document made of a hundred questions would blur what any single question asks.
 
 export interface RetrievalHit {
   article: KnowledgeArticle;
+  /** 0..1: SEMANTIC_SHARE of the best passage's cosine plus the rest of its squashed BM25. */
   score: number;
 }
 
 export interface SearchOptions {
   /** Most articles to return; default 3. */
   limit?: number;
-  /** The classified intent: articles written for it are boosted. */
-  intent?: string;
+  /** The question's sentence embedding; without it the score is lexical only. */
+  embedding?: Float32Array;
 }
 
 export interface IndexOptions {
   k1?: number;
   b?: number;
-  /** Multiplier added to the score of an article whose `intent` equals the searched intent. */
-  intentBoost?: number;
+  /** Per article, the embedding of each of `passagesOf(article)`, in order; enables the semantic part. */
+  passageEmbeddings?: Float32Array[][];
+}
+
+/** Weight of meaning against words in the hybrid score; tuned on the development conversations. */
+const SEMANTIC_SHARE = 0.75;
+/** BM25 score that counts as half a lexical match: squashes BM25's open scale into 0..1. */
+const LEXICAL_HALF = 6;
+/** Questions per article that are embedded: Bitext articles carry 150 near-paraphrases each. */
+const EMBEDDED_QUESTIONS = 24;
+
+/** The passages of an article that are embedded: its title and an even spread of its questions. */
+export function passagesOf(article: KnowledgeArticle): string[] {
+  const { questions } = article;
+  const step = Math.max(1, questions.length / EMBEDDED_QUESTIONS);
+  const spread: string[] = [];
+  for (let i = 0; i < questions.length && spread.length < EMBEDDED_QUESTIONS; i += step) spread.push(questions[Math.floor(i)] as string);
+  return [article.title, ...spread];
 }
 
 const STOPWORDS = new Set(
@@ -64,7 +83,7 @@ export class KnowledgeIndex {
   private readonly averageLength: number;
   private readonly k1: number;
   private readonly b: number;
-  private readonly intentBoost: number;
+  private readonly passageEmbeddings?: Float32Array[][];
 
   constructor(
     private readonly articles: readonly KnowledgeArticle[],
@@ -72,7 +91,7 @@ export class KnowledgeIndex {
   ) {
     this.k1 = options.k1 ?? 1.2;
     this.b = options.b ?? 0.75;
-    this.intentBoost = options.intentBoost ?? 0.5;
+    this.passageEmbeddings = options.passageEmbeddings;
     articles.forEach((article, articleIndex) => {
       for (const text of [article.title, ...article.questions]) this.addPassage(articleIndex, text);
     });
@@ -84,7 +103,10 @@ export class KnowledgeIndex {
     return this.articles.length;
   }
 
-  /** Best articles first; only articles sharing at least one term with the query. */
+  /**
+   * Best articles first. With an embedding every article is scored; without one, only articles
+   * sharing at least one term with the query.
+   */
   search(query: string, options: SearchOptions = {}): RetrievalHit[] {
     const terms = [...new Set(searchTerms(query))];
     const passageScores = new Map<number, number>();
@@ -99,18 +121,28 @@ export class KnowledgeIndex {
         passageScores.set(passage, (passageScores.get(passage) ?? 0) + gain);
       }
     }
-    const articleScores = new Map<number, number>();
+    const lexical = new Map<number, number>();
     for (const [passage, score] of passageScores) {
       const articleIndex = this.passageArticle[passage] as number;
-      articleScores.set(articleIndex, Math.max(articleScores.get(articleIndex) ?? 0, score));
+      lexical.set(articleIndex, Math.max(lexical.get(articleIndex) ?? 0, score / (score + LEXICAL_HALF)));
     }
-    const hits = [...articleScores].map(([articleIndex, score]) => {
-      const article = this.articles[articleIndex] as KnowledgeArticle;
-      const boosted = options.intent !== undefined && article.intent === options.intent ? score * (1 + this.intentBoost) : score;
-      return { article, score: boosted };
+    const semantic = this.semanticScores(options.embedding);
+    const scored = semantic ? this.articles.map((_, i) => i) : [...lexical.keys()];
+    const hits = scored.map((articleIndex) => {
+      const words = lexical.get(articleIndex) ?? 0;
+      const score = semantic ? SEMANTIC_SHARE * (semantic[articleIndex] as number) + (1 - SEMANTIC_SHARE) * words : words;
+      return { article: this.articles[articleIndex] as KnowledgeArticle, score };
     });
     hits.sort((x, y) => y.score - x.score || x.article.id.localeCompare(y.article.id));
     return hits.slice(0, options.limit ?? 3);
+  }
+
+  /** Per article, the best cosine between the query and one of its passages (0 when unrelated). */
+  private semanticScores(embedding: Float32Array | undefined): Float64Array | undefined {
+    if (!embedding || !this.passageEmbeddings) return undefined;
+    return Float64Array.from(this.passageEmbeddings, (passages) =>
+      passages.reduce((best, passage) => Math.max(best, cosine(embedding, passage)), 0),
+    );
   }
 
   private addPassage(articleIndex: number, text: string): void {
@@ -130,70 +162,4 @@ export class KnowledgeIndex {
       list.push({ passage, tf });
     }
   }
-}
-
-// ---- placeholders -------------------------------------------------------------------------------
-
-const WORD_SYNONYMS: Record<string, string> = {
-  purchase: 'order',
-  id: 'number',
-  service: 'support',
-  assistance: 'support',
-  availability: 'hours',
-};
-/** A placeholder made of one of these words alone still names a contact detail. */
-const CONTACT_KINDS = new Set(['phone', 'email', 'website', 'chat', 'url']);
-
-/** "Purchase ID Anonymized" and "Order Number" both become "order number". */
-function canonical(name: string): string {
-  const words = name
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== '' && word !== 'anonymized' && word !== 'anonymised')
-    .map((word) => WORD_SYNONYMS[word] ?? word);
-  return words.filter((word, i) => !(word === 'address' && words[i - 1] === 'email')).join(' ');
-}
-
-function isIdentifier(name: string): boolean {
-  return /anonymi[sz]ed/i.test(name) || /\b(number|id)$/i.test(name.trim());
-}
-
-/**
- * Replaces every `{{Name}}` in `text`: from `extras` (values taken from this conversation, e.g.
- * {"Order Number": "12345"}), then from the brand's `placeholders`, matching names loosely
- * ("Support Email" finds "Customer Support Email"). A name nobody knows is written out in neutral
- * words ("your order number", "Order History"), so no `{{` ever reaches a customer.
- */
-export function fillPlaceholders(
-  text: string,
-  placeholders: Record<string, string>,
-  extras: Record<string, string> = {},
-): string {
-  const known = new Map<string, string>();
-  for (const source of [placeholders, extras]) {
-    for (const [name, value] of Object.entries(source)) known.set(canonical(name), value);
-  }
-  return text.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (_, name: string) => {
-    const key = canonical(name);
-    const exact = known.get(key);
-    if (exact !== undefined) return exact;
-    const loose = looseMatch(key, known);
-    if (loose !== undefined) return loose;
-    if (isIdentifier(name) && key !== '') return `your ${key}`;
-    return name.trim();
-  }).replace(/[{}]{2,}/g, '');
-}
-
-/** The value of the shortest known name containing every word of `key`, for contact details. */
-function looseMatch(key: string, known: Map<string, string>): string | undefined {
-  const words = key.split(' ').filter((word) => word !== '');
-  const specific = words.length >= 2 || (words.length === 1 && CONTACT_KINDS.has(words[0] as string));
-  if (!specific) return undefined;
-  const candidates = [...known.keys()]
-    .filter((name) => {
-      const nameWords = new Set(name.split(' '));
-      return words.every((word) => nameWords.has(word));
-    })
-    .sort((x, y) => x.split(' ').length - y.split(' ').length || x.localeCompare(y));
-  return candidates[0] === undefined ? undefined : known.get(candidates[0]);
 }

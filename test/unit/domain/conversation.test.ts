@@ -119,3 +119,78 @@ describe('Conversation', () => {
     expect(() => conversation.rate(6, undefined, at)).toThrow(ConversationRuleError);
   });
 });
+
+describe('Conversation.decide', () => {
+  const grounded = (articleId: string, score: number) => ({ grounding: { articleId, score, candidates: [{ articleId, score }] } });
+
+  test('when the message is grounded in its intent\'s article above the threshold, then the AI answers from that article', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'hw do i chnage my shiping adress', at);
+
+    const decision = conversation.decide('m1', classification('change_shipping_address', 'how_to', grounded('kb-change_shipping_address-1', 0.71)));
+
+    expect(decision).toEqual({ kind: 'answer', articleId: 'kb-change_shipping_address-1' });
+  });
+
+  test('when no article reaches the threshold, then the AI says so and hands over with missing_knowledge', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'do you sell gift cards?', at);
+
+    const decision = conversation.decide('m1', classification('check_payment_methods', 'billing', grounded('kb-check_payment_methods-1', 0.1)));
+
+    expect(decision).toEqual({ kind: 'handoff', reasons: [{ code: 'missing_knowledge', detail: 'nothing answers check_payment_methods' }] });
+    expect(conversation.handoffNotice('normal', at, decision.kind === 'handoff' ? decision.reasons : [])).toMatch(/^I'm sorry, I don't have a reliable answer/);
+  });
+
+  test('when the business prefers to offer a person, then the AI offers, and a "yes please" next hands over', () => {
+    const offering = Conversation.open({
+      id: 'conv-2',
+      customer: { id: 'c1', name: 'Dana Scully', email: 'dana@example.com' },
+      config: { ...config, knowledge: { ...config.knowledge, whenMissing: 'offer' } },
+      at,
+    });
+    offering.addCustomerMessage('m1', 'what is the weather in paris', at);
+    const offered = offering.decide('m1', classification('oos', 'other', { grounding: { score: 0, candidates: [] } }));
+    offering.addCustomerMessage('m2', 'yes please', at);
+    const accepted = offering.decide('m2', classification('thanks', 'small_talk'));
+
+    expect(offered).toMatchObject({ kind: 'reply', closes: false });
+    expect(offered.kind === 'reply' && offered.text).toContain('Would you like me to pass your question to a member of our team?');
+    expect(accepted).toEqual({ kind: 'handoff', reasons: [{ code: 'missing_knowledge', detail: 'out of scope' }] });
+  });
+
+  test('when the customer greets or says goodbye, then the AI replies by name, and goodbye closes the conversation', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'hi', at);
+    conversation.addCustomerMessage('m2', 'thanks, bye', at);
+
+    const hello = conversation.decide('m1', classification('greeting', 'small_talk'));
+    const bye = conversation.decide('m2', classification('goodbye', 'small_talk'));
+
+    expect(hello).toEqual({ kind: 'reply', text: "Hi Dana, I'm Ava from Acme Outfitters. How can I help you today?", closes: false });
+    expect(bye).toMatchObject({ kind: 'reply', closes: true });
+  });
+
+  test('when "that didn\'t work" follows an AI answer, then it is handed over as unresolved, naming the answer\'s article', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'how do i reset my password', at);
+    conversation.decide('m1', classification('recover_password', 'account', grounded('kb-recover_password-1', 0.8)));
+    conversation.addAiAnswer('m1', { text: 'Use the reset link.', citations: ['kb-recover_password-1'] }, at);
+    conversation.addCustomerMessage('m2', "that didn't work", at);
+
+    const followUp = conversation.followUpContext('m2');
+    const decision = conversation.decide('m2', classification('not_resolved', 'other'));
+
+    expect(followUp).toBe('how do i reset my password');
+    expect(decision).toEqual({ kind: 'handoff', reasons: [{ code: 'unresolved', detail: 'after kb-recover_password-1' }] });
+  });
+
+  test('when a message is clearly in a language the AI does not answer, then it goes to a person with reason language', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'bonjour, où est ma commande ?', at);
+
+    const decision = conversation.decide('m1', classification('track_order', 'order_status', { language: 'fr', ...grounded('kb-track_order-1', 0.6) }));
+
+    expect(decision).toEqual({ kind: 'handoff', reasons: [{ code: 'language', detail: 'fr' }] });
+  });
+});
