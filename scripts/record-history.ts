@@ -24,12 +24,13 @@ async function recordConversation(): Promise<void> {
   const tandem = await startTandem();
   try {
     const started = await tandem.call('POST', '/v1/conversations', {
-      body: { customer: customer({ name: 'Dana Scully' }), firstMessage: { messageId: 'h1', text: 'where is my order 123?' } },
+      body: { customer: customer({ name: 'Dana Scully' }), firstMessage: { messageId: 'h1', text: 'hi' } },
     });
     const { conversationId, token } = started.body as { conversationId: string; token: string };
     const say = (messageId: string, text: string) =>
       tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
-    await say('h2', 'how do I change my shipping address?');
+    await say('h2', 'hw do i chnage my shiping adress');
+    await say('h2b', 'and where is my order 123?');
     const handoff = await say('h3', 'this is useless, I want to cancel');
     const taskId = handoff.body.handoff.taskId as string;
     const agent = agents[0]!;
@@ -39,6 +40,7 @@ async function recordConversation(): Promise<void> {
     await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: agent.token, body: { note: 'Order cancelled.' } });
     await say('h5', 'where is my order 456?');
     await tandem.call('POST', `/v1/conversations/${conversationId}/rating`, { token, body: { score: 4 } });
+    await say('h6', 'thanks, bye');
     await new Promise((r) => setTimeout(r, 1000)); // let the last projections land in history
 
     save('conversation', await tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId)).fetchHistory());
