@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { SupportConfig } from '../config/schema';
 import { readLabelledRows } from '../ai/csv';
-import { trainClassifier, type LoadedModel } from '../ai/embedded/classifier';
+import { trainClassifierYielding, type LoadedModel } from '../ai/embedded/classifier';
 import { embedAllCached } from '../ai/embedded/embedding-cache';
 import type { SentenceEncoder } from '../ai/embedded/encoder';
 import type { KnowledgeSearch } from '../ai/knowledge-search';
@@ -95,6 +96,7 @@ function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
+
 export function createLearningActivities(deps: LearningDeps) {
   const { models, log, config, fallbackModel, baseTraining, exportDir, encoder } = deps;
 
@@ -102,7 +104,10 @@ export function createLearningActivities(deps: LearningDeps) {
   const train = async (examples: LabelledExample[], name: string, createdAt: Date): Promise<LoadedModel> => {
     const texts = examples.map((e) => e.text);
     const vectors = await embedAllCached(encoder, texts, deps.embeddingCacheDir);
-    return trainClassifier(texts, examples.map((e) => e.label), { name, createdAt, embeddings: { encoder: encoder.id, vectors } });
+    // Yielding: the batch worker keeps polling and heartbeating while it trains.
+    return trainClassifierYielding(texts, examples.map((e) => e.label), { name, createdAt, embeddings: { encoder: encoder.id, vectors } }, () =>
+      Context.current().heartbeat(),
+    );
   };
 
   /** Share of `examples` whose predicted category is their label's category. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CsvError, parseCsvRecords } from '../ai/csv';
+import { CsvError } from '../ai/csv';
+import { ROUTING_KINDS, isRoutedRight, parseRoutingCases, type RoutingCase, type RoutingKind } from '../ai/routing-evaluation';
 import { formatTable, summarize } from '../bench/load';
 import { startPrivateStack, type PrivateStack } from '../bench/stack';
 import { REPO_ROOT, stopStack } from './stack';
@@ -14,13 +15,14 @@ import { REPO_ROOT, stopStack } from './stack';
 //   human        handed off to a person
 //   oos          no article cited (handed off, or answered without a citation)
 //   chat         answered by the AI, not handed off; citations do not matter
+// (the judgement is ai/routing-evaluation.ts's, shared with npm run eval:routing)
 // Prints accuracy per kind and per intent, the routing accuracy over all cases, the latency of the
 // message POST and every miss; --json prints the same as one JSON line. With --min-routing X it
 // exits 1 (after printing) when the routing accuracy is below X, and so does any case that got no
 // answer from the API. --concurrency is the number of conversations in flight (default 4).
 //
 // By default it starts a private stack in .run/eval (Temporal 47233, UI 48233, FerretDB 47017,
-// API 43000, and with --ollama Ollama 41434 with SmolLM2, which the worker then answers with) and
+// API 43000, and with --ollama Ollama 41434 with Qwen2.5 0.5B, which then writes the answers) and
 // stops it at the end. To measure a running API instead, set all three of:
 //   TANDEM_EVAL_API_URL        e.g. http://127.0.0.1:3000
 //   TANDEM_EVAL_API_KEY        one of its TANDEM_API_KEYS (starts conversations)
@@ -30,21 +32,15 @@ const USAGE =
   'usage: npm run eval:conversations -- --file <cases.csv> [--json] [--min-routing <0..1>] [--concurrency N] [--ollama]';
 const EVAL_RUN_DIR = path.join(REPO_ROOT, '.run', 'eval');
 const EVAL_PORTS = { temporal: 47233, temporalUi: 48233, mongo: 47017, ollama: 41434, api: 43000 };
-const KINDS = ['ai', 'human', 'oos', 'chat'] as const;
+const KINDS = ROUTING_KINDS;
 const MISS_TEXT_CHARS = 80;
 /** Longer than the API takes to answer even through a slow model and Temporal's retries. */
 const REQUEST_TIMEOUT_MS = 300_000;
 const RATE_LIMIT_RETRIES = 5;
 const KNOWLEDGE_PAGE = 500;
 
-type Kind = (typeof KINDS)[number];
-
-interface Case {
-  text: string;
-  kind: Kind;
-  /** For `ai` cases, the intent the cited article must be written for. */
-  intent?: string;
-}
+type Case = RoutingCase;
+type Kind = RoutingKind;
 
 /** What the API answered, as much of it as the judgement needs. */
 interface Outcome {
@@ -116,7 +112,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number of at least 1');
   const minRouting = values['min-routing'] === undefined ? undefined : Number(values['min-routing']);
   if (minRouting !== undefined && !(minRouting >= 0 && minRouting <= 1)) throw new UsageError('--min-routing must be a number from 0 to 1');
-  const cases = readCases(await readFile(values.file, 'utf8'));
+  const cases = parseRoutingCases(await readFile(values.file, 'utf8'));
   if (cases.length === 0) throw new UsageError(`${values.file} holds no cases`);
 
   // Ctrl-C, also while the stack starts, stops what the private stack has started so far.
@@ -143,22 +139,6 @@ async function main(): Promise<void> {
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
   const belowMinimum = minRouting !== undefined && report.routingAccuracy < minRouting;
   if (belowMinimum || report.errors > 0) process.exitCode = 1;
-}
-
-function readCases(csvText: string): Case[] {
-  const { columns, records } = parseCsvRecords(csvText);
-  for (const wanted of ['text', 'kind']) {
-    if (!columns.includes(wanted)) throw new CsvError(`no column "${wanted}" in the cases file; its columns are: ${columns.join(', ')}`);
-  }
-  return records.map((record, i) => {
-    const row = i + 1;
-    const text = record.text ?? '';
-    const kind = (record.kind ?? '').trim();
-    if (text.trim() === '') throw new CsvError(`case ${row}: empty text`);
-    if (kind.startsWith('ai:') && kind.length > 3) return { text, kind: 'ai', intent: kind.slice(3) };
-    if (kind === 'human' || kind === 'oos' || kind === 'chat') return { text, kind };
-    throw new CsvError(`case ${row}: kind "${kind}" is none of ai:<intent>, human, oos, chat`);
-  });
 }
 
 async function openTarget(ollama: boolean): Promise<Target> {
@@ -235,17 +215,7 @@ async function converse(target: Target, testCase: Case, n: number, intents: Retu
 
 function isRight(testCase: Case, outcome: Outcome): boolean {
   if (outcome.error) return false;
-  const answeredByAi = !outcome.handedOff && outcome.status === 'ai' && outcome.replyRole === 'ai';
-  switch (testCase.kind) {
-    case 'ai':
-      return answeredByAi && outcome.citedIntents.includes(testCase.intent as string);
-    case 'human':
-      return outcome.handedOff;
-    case 'oos':
-      return outcome.citations.length === 0;
-    case 'chat':
-      return answeredByAi;
-  }
+  return isRoutedRight(testCase, { handedOff: outcome.handedOff, aiReplied: outcome.replyRole === 'ai', citedIntents: outcome.citedIntents });
 }
 
 /**

@@ -10,7 +10,7 @@ function batchActivities(taskQueue: string | undefined) {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
   });
-  // CPU-bound and synchronous: no heartbeats possible, so a long timeout and few attempts.
+  // CPU-bound: a long timeout and few attempts (it heartbeats between steps, for liveness only).
   const { trainCandidateModel } = proxyActivities<LearningActivities>({
     taskQueue,
     summary: 'Train the candidate model',

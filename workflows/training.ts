@@ -12,8 +12,8 @@ export interface TrainModelInput {
 
 /** Trains a model version from an uploaded dataset; promoting it is a separate, deliberate step. */
 export async function trainModelWorkflow(input: TrainModelInput): Promise<{ modelId: string; labels: string[]; metrics: object }> {
-  // CPU-bound and synchronous: on the batch queue, one activity at a time, with a generous timeout
-  // and no heartbeat (the thread is busy for the whole call).
+  // CPU-bound: on the batch queue, one activity at a time, with a generous timeout
+  // (it heartbeats between training steps, for liveness only).
   const { trainModelVersion } = proxyActivities<LearningActivities>({
     taskQueue: input.batchTaskQueue,
     summary: 'Train the embedded classifier',

@@ -225,7 +225,39 @@ function linearScores(x: SparseVector, rowOf: Int32Array, weights: Float32Array,
 /** What the provider and the model store hold: a classifier ready to predict. */
 export type LoadedModel = TextClassifier;
 
+/** Trains in one go, blocking the thread: scripts and tests. */
 export function trainClassifier(texts: string[], labels: string[], options: TrainingOptions): TextClassifier {
+  const steps = trainingSteps(texts, labels, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Trains the same model, giving the event loop back every few hundred examples so the process
+ * keeps answering (heartbeats, other activities, an HTTP server sharing it); `onProgress` runs at
+ * each pause. Activities train with this.
+ */
+export async function trainClassifierYielding(
+  texts: string[],
+  labels: string[],
+  options: TrainingOptions,
+  onProgress?: () => void,
+): Promise<TextClassifier> {
+  const steps = trainingSteps(texts, labels, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+    onProgress?.();
+  }
+}
+
+/** Examples between two pauses of `trainClassifierYielding`: about 10-50 ms of work each. */
+const EXAMPLES_PER_STEP = 200;
+
+function* trainingSteps(texts: string[], labels: string[], options: TrainingOptions): Generator<void, TextClassifier> {
   if (texts.length !== labels.length) throw new Error('texts and labels must have the same length');
   const labelSet = [...new Set(labels)].sort();
   if (labelSet.length < 2) throw new Error('training needs at least two different labels');
@@ -250,7 +282,7 @@ export function trainClassifier(texts: string[], labels: string[], options: Trai
 
   const compact = compactFeatures(trainIds.map((i) => vectors[i] as SparseVector));
   const k = labelSet.length;
-  const model = fitSoftmax(
+  const model = yield* fitSoftmax(
     compact.vectors,
     trainIds.map((i) => y[i] as number),
     compact.rows.length,
@@ -305,14 +337,14 @@ export function expectedCalibrationError(confidences: ArrayLike<number>, correct
   return error;
 }
 
-function fitSoftmax(
+function* fitSoftmax(
   vectors: SparseVector[],
   y: number[],
   features: number,
   k: number,
   hyper: { epochs: number; learningRate: number; l2: number },
   random: () => number,
-): { weights: Float32Array; bias: Float64Array } {
+): Generator<void, { weights: Float32Array; bias: Float64Array }> {
   const weights = new Float32Array(features * k);
   const squaredGradients = new Float32Array(features * k);
   const bias = new Float64Array(k);
@@ -324,7 +356,8 @@ function fitSoftmax(
 
   for (let epoch = 0; epoch < hyper.epochs; epoch++) {
     shuffle(order, random);
-    for (const i of order) {
+    for (const [step, i] of order.entries()) {
+      if (step % EXAMPLES_PER_STEP === EXAMPLES_PER_STEP - 1) yield;
       const x = vectors[i] as SparseVector;
       scores.set(bias);
       for (let j = 0; j < x.indices.length; j++) {
