@@ -1,4 +1,4 @@
-import { detectAll } from 'tinyld';
+import { detectAll } from 'tinyld/light';
 import type { SupportConfig } from '../config/schema';
 import { OUT_OF_SCOPE_INTENT } from '../domain/escalation';
 import type { Classification, Grounding } from '../domain/types';
