@@ -3,11 +3,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatCsv, readLabelledRows } from '../ai/csv';
 import { mulberry32, shuffle, trainClassifier } from '../ai/embedded/classifier';
+import { embedAllCached } from '../ai/embedded/embedding-cache';
+import { loadSentenceEncoder } from '../ai/embedded/encoder';
 import { DEFAULT_MODELS_DIR, saveModel } from '../ai/model-store';
+import { cacheDir, encoderDir } from '../config/paths';
 
 // npm run train -- --file <csv> --text <column> --label <column> [--name <name>] [--out <dir>]
 //                  [--seed <n>] [--holdout <fraction>]
-// Trains the embedded classifier from any labelled CSV and stores it as a new model version.
+// Trains the embedded classifier from any labelled CSV and stores it as a new model version, with
+// the same recipe as the shipped model: hashed n-grams plus the sentence encoder's embedding of
+// each text (the worker always passes one). Embeddings are cached on disk per exact set of texts.
 // --holdout keeps a seeded random slice out of training and writes it next to the model, ready
 // for `npm run eval`.
 
@@ -43,10 +48,15 @@ async function main(): Promise<void> {
   const name = values.name ?? path.basename(values.file).replace(/\.[^.]*$/, '');
 
   const started = performance.now();
+  const trainTexts = trainIds.map((i) => rows.texts[i] as string);
+  const encoder = await loadSentenceEncoder(encoderDir());
+  process.stderr.write(`embedding ${trainTexts.length} texts with ${encoder.id} (from the cache if they were embedded before)\n`);
+  const vectors = await embedAllCached(encoder, trainTexts, path.join(cacheDir(), 'embeddings'));
+  const embeddedAt = performance.now();
   const model = trainClassifier(
-    trainIds.map((i) => rows.texts[i] as string),
+    trainTexts,
     trainIds.map((i) => rows.labels[i] as string),
-    { name, seed },
+    { name, seed, embeddings: { encoder: encoder.id, vectors } },
   );
   const outDir = path.resolve(values.out ?? DEFAULT_MODELS_DIR);
   const file = await saveModel(model, outDir);
@@ -56,7 +66,7 @@ async function main(): Promise<void> {
     `written to ${shown(file)}`,
     `labels ${model.labels.length}, trained on ${model.metrics.trainingExamples} rows, ` +
       `calibrated on ${model.metrics.calibrationExamples} (temperature ${model.temperature}) ` +
-      `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `in ${((performance.now() - embeddedAt) / 1000).toFixed(1)} s, after ${((embeddedAt - started) / 1000).toFixed(1)} s embedding`,
   ];
   if (model.metrics.calibrationAccuracy !== null) {
     lines.push(
