@@ -83,11 +83,11 @@ function words(text: string): string[] {
   return text.toLowerCase().match(/[a-z][a-z']*[a-z]|[a-z]/g) ?? [];
 }
 
-/** A crude stem, so "payments" finds "payment" and "cancelled" finds "cancel". */
+/** A crude stem, so "payments" finds "payment", "cancelled" "cancel" and "updating" "update". */
 function stem(word: string): string {
   const base = word.replace(/'s$/, '');
   if (base.length <= 4) return base;
-  return base.replace(/(?:ing|ed|es|s|ly)$/, '').replace(/(.)\1$/, '$1');
+  return base.replace(/(?:ing|ed|es|e|s|ly)$/, '').replace(/(.)\1$/, '$1');
 }
 
 /** Capitalised words that do not start a sentence, a list item or a quotation. */
