@@ -545,8 +545,8 @@ async function ollamaReady(host: string): Promise<boolean> {
 async function ensureOllamaModel(runDir: string, host: string): Promise<void> {
   // Qwen2.5's ChatML: system, user and assistant turns, each closed by <|im_end|>; stopping on the
   // turn markers keeps a reply to one turn. One thread: with two, llama.cpp's threads spin-wait on
-  // each other whenever anything else runs on the two cores, and generation fell from ~15 tokens/s
-  // (one thread) to 1-2 tokens/s on this machine under the other services' load.
+  // each other whenever anything else runs on the two cores; measured on a shared 2-core machine,
+  // one thread generated 9-16 tokens/s and two 1-2 tokens/s (prompt: 40-60 against 7-18 tokens/s).
   const modelfile = [
     `FROM ${llmGguf()}`,
     'TEMPLATE """{{- range .Messages }}<|im_start|>{{ .Role }}',
