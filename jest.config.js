@@ -3,7 +3,7 @@
 /** @type {import('jest').Config} */
 const shared = {
   transform: { '^.+\\.ts$': '@swc/jest' },
-  testEnvironment: '<rootDir>/test/setup/shared-typed-arrays-environment.js',
+  testEnvironment: '<rootDir>/test/setup/shared-typed-arrays-environment.ts',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 

@@ -25,6 +25,8 @@ export interface ActivityDeps {
   understanding: Understanding;
   /** Writes answers and summaries: the embedded templates or the Ollama LLM. */
   provider: ModelProvider;
+  /** Answers with the article itself when `provider` writes something unusable (the embedded writer). */
+  articleWriter: ModelProvider;
   knowledge: KnowledgeSearch;
   log: Logger;
   /** Receives every SLA warning, breach and return as JSON; without it they are only logged. */
@@ -63,7 +65,7 @@ async function withHeartbeats<T>(call: (signal: AbortSignal) => Promise<T>): Pro
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { models, understanding, provider, knowledge, log, slaWebhookUrl } = deps;
+  const { models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl } = deps;
 
   return {
     /** Understands a customer message (ai/understanding.ts); `previous` lets a follow-up be read with it. */
@@ -84,16 +86,18 @@ export function createActivities(deps: ActivityDeps) {
       if (!article) {
         throw ApplicationFailure.nonRetryable(`no published article ${articleId ?? '(none chosen)'} to answer from`, 'ArticleMissing');
       }
-      return withHeartbeats((signal) =>
-        provider.answer({
-          question: input.question,
-          transcript: input.transcript,
-          articles: [article],
-          customer: input.customer,
-          config: input.config,
-          signal,
-        }),
-      );
+      const request = { question: input.question, transcript: input.transcript, articles: [article], customer: input.customer, config: input.config };
+      return withHeartbeats(async (signal) => {
+        try {
+          return await provider.answer({ ...request, signal });
+        } catch (err) {
+          // An answer the model wrote but could not ground is not worth a retry at temperature 0,
+          // nor a person's time: the article itself, in the brand's voice, answers the question.
+          if (!(err instanceof ModelReplyError) || provider === articleWriter) throw err;
+          log.warn({ articleId: article.id, reason: err.message }, 'the model wrote an unusable answer; answering with the article itself');
+          return articleWriter.answer({ ...request, signal });
+        }
+      });
     },
 
     async summarizeHandoff(input: {

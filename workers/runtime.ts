@@ -9,7 +9,6 @@ import { createActivities, type Activities } from '../activities';
 import { createAuditActivities, type AuditActivities } from '../activities/audit';
 import { createKnowledgeSearch } from '../ai/knowledge-search';
 import { createLearningActivities, type LearningActivities } from '../activities/learning';
-import type { LoadedModel } from '../ai/embedded/classifier';
 import { createModelRegistry, type ModelRegistry } from '../ai/model-registry';
 import type { ModelProvider } from '../ai/provider';
 import { createEmbeddedProvider } from '../ai/embedded/provider';
@@ -36,14 +35,6 @@ export interface ActivityRuntime {
   close(): Promise<void>;
 }
 
-/** The writer the environment asks for: Ollama when OLLAMA_HOST is set, else the embedded templates. */
-export function createProvider(env: Env, promotedModel: () => LoadedModel): ModelProvider {
-  if (env.OLLAMA_HOST) {
-    return createOllamaProvider({ host: env.OLLAMA_HOST, model: env.OLLAMA_MODEL, requestTimeoutMs: env.OLLAMA_TIMEOUT_MS });
-  }
-  return createEmbeddedProvider(() => `embedded model ${promotedModel().id}`);
-}
-
 /**
  * One database connection, one sentence encoder and one writer for every activity this process
  * runs. Messages are understood in-process whichever writer is in use.
@@ -59,7 +50,13 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
     checkEveryMs: env.TANDEM_MODEL_CHECK_MS,
     log,
   });
-  const provider = chosenProvider ?? createProvider(env, registry.current);
+  // The writer the environment asks for: Ollama when OLLAMA_HOST is set, else the article itself.
+  const articleWriter = createEmbeddedProvider(() => `embedded model ${registry.current().id}`);
+  const provider =
+    chosenProvider ??
+    (env.OLLAMA_HOST
+      ? createOllamaProvider({ host: env.OLLAMA_HOST, model: env.OLLAMA_MODEL, requestTimeoutMs: env.OLLAMA_TIMEOUT_MS })
+      : articleWriter);
   const knowledge = createKnowledgeSearch(
     { revision: () => knowledgeRevision(models), published: () => publishedArticles(models) },
     encoder,
@@ -67,7 +64,7 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
   );
   const understanding = createUnderstanding({ encoder, model: registry.current, knowledge });
   const activities: WorkerActivities = {
-    ...createActivities({ models, understanding, provider, knowledge, log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
+    ...createActivities({ models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
     ...createAuditActivities({ models, understanding, log }),
     ...createLearningActivities({
       models,

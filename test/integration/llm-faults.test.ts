@@ -4,8 +4,9 @@ import { customer, startTandem, testEnv, type Tandem } from '../support/harness'
 
 // The LLM fails, hangs or talks garbage, through the whole product (API, workflow, worker, Ollama
 // provider) against a fake Ollama server: every message still gets its HTTP answer within a bounded
-// time, and the conversation goes to a person with `llm_failure` recorded, never stalls. (Messages
-// are understood in-process; the LLM only writes answers and summaries.)
+// time. A server that fails, hangs or breaks off sends the conversation to a person with
+// `llm_failure` recorded; a reply it wrote but that is unusable is replaced by the grounded article
+// itself. (Messages are understood in-process; the LLM only writes answers and summaries.)
 
 /** How the fake Ollama server treats /api/chat. */
 type Mode = 'http-500' | 'hang' | 'garbage-body' | 'garbage-content' | 'wrong-shape';
