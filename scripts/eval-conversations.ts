@@ -21,7 +21,7 @@ import { REPO_ROOT, stopStack } from './stack';
 // exits 1 (after printing) when the routing accuracy is below X, and so does any case that got no
 // answer from the API. --concurrency is the number of conversations in flight (default 4).
 //
-// By default it starts a private stack in .run/eval (Temporal 47233, UI 48233, FerretDB 47017,
+// By default it starts a private stack in .run/eval (Temporal 47233, UI 48233, FerretDB 47117 (47017 is the fault tests'),
 // API 43000, and with --ollama Ollama 41434 with Qwen2.5 0.5B, which then writes the answers) and
 // stops it at the end. To measure a running API instead, set all three of:
 //   TANDEM_EVAL_API_URL        e.g. http://127.0.0.1:3000
@@ -31,7 +31,7 @@ import { REPO_ROOT, stopStack } from './stack';
 const USAGE =
   'usage: npm run eval:conversations -- --file <cases.csv> [--json] [--min-routing <0..1>] [--concurrency N] [--ollama]';
 const EVAL_RUN_DIR = path.join(REPO_ROOT, '.run', 'eval');
-const EVAL_PORTS = { temporal: 47233, temporalUi: 48233, mongo: 47017, ollama: 41434, api: 43000 };
+const EVAL_PORTS = { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, api: 43000 };
 const KINDS = ROUTING_KINDS;
 const MISS_TEXT_CHARS = 80;
 /** Longer than the API takes to answer even through a slow model and Temporal's retries. */
