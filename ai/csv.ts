@@ -1,62 +1,56 @@
-// A small RFC 4180 CSV reader: quoted fields may hold commas, quotes ("" escapes) and line breaks;
-// rows end with LF, CRLF or CR. Enough for ticket exports without pulling in a dependency.
+import { CsvError as ParseError, parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+
+// The one place that reads and writes CSV (RFC 4180 by csv-parse and csv-stringify): quoted fields
+// may hold commas, quotes and line breaks; a BOM is dropped. What callers rely on beyond that is
+// decided here: header names are trimmed, short rows read as empty strings, blank rows are no rows.
 
 export class CsvError extends Error {
   override readonly name = 'CsvError';
 }
 
-/** Every row as an array of fields, header included. A trailing empty line is not a row. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let fieldStarted = false;
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const endRow = (): void => {
-    row.push(field);
-    rows.push(row);
-    row = [];
-    field = '';
-    fieldStarted = false;
-  };
+const OPTIONS = {
+  bom: true,
+  // Any line ending, even mixed in one file (the default settles on the first one it sees).
+  record_delimiter: ['\r\n', '\n', '\r'],
+  // Ragged exports are common: parseCsvRecords pads short rows.
+  relax_column_count: true,
+  // Hand-made exports write `he said "hi"` without quoting the field: keep it as written.
+  relax_quotes: true,
+};
 
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i];
-    if (quoted) {
-      if (ch !== '"') {
-        field += ch;
-      } else if (input[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else {
-        quoted = false;
-      }
-      continue;
-    }
-    if (ch === '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-    } else if (ch === ',') {
-      row.push(field);
-      field = '';
-      fieldStarted = false;
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && input[i + 1] === '\n') i++;
-      endRow();
-    } else {
-      field += ch;
-      fieldStarted = true;
-    }
+/** Every row as an array of fields, header included. Malformed input is a `CsvError` naming its line. */
+function parseRows(text: string): string[][] {
+  try {
+    return parse(text, OPTIONS);
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    if (err.code !== 'CSV_QUOTE_NOT_CLOSED') throw new CsvError(err.message, { cause: err });
+    throw new CsvError(`a quoted field opened on line ${quoteOpeningLine(text, Number(err.records))} is never closed`, { cause: err });
   }
-  if (quoted) throw new CsvError('unterminated quoted field at end of input');
-  if (fieldStarted || row.length > 0) endRow();
-  return rows;
+}
+
+/**
+ * An unclosed quote swallows the rest of the file, so csv-parse names the last line; the operator
+ * needs the line where the quote opened: the one after the last complete record.
+ */
+function quoteOpeningLine(text: string, completeRecords: number): number {
+  if (completeRecords === 0) return 1;
+  let lastLine = 0;
+  parse(text, {
+    ...OPTIONS,
+    to: completeRecords,
+    on_record: (record, { lines }) => {
+      lastLine = lines;
+      return record;
+    },
+  });
+  return lastLine + 1;
 }
 
 /** Rows keyed by the header's column names; short rows get empty strings for missing columns. */
 export function parseCsvRecords(text: string): { columns: string[]; records: Record<string, string>[] } {
-  const [header, ...rows] = parseCsv(text);
+  const [header, ...rows] = parseRows(text);
   if (!header) return { columns: [], records: [] };
   const columns = header.map((name) => name.trim());
   const records = rows
@@ -94,6 +88,5 @@ export function readLabelledRows(
 
 /** CSV text for `rows`, quoting only the fields that need it; lines end with LF. */
 export function formatCsv(rows: string[][]): string {
-  const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-  return rows.map((row) => row.map(field).join(',')).join('\n') + '\n';
+  return stringify(rows);
 }

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { formatCsv, parseCsv } from '../../ai/csv';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { formatCsv } from '../../ai/csv';
 import { createLogger } from '../../config/logger';
 import { pngSize } from '../../report/png';
 import { PARETO_CHART_SIZE } from '../../report/pareto-chart';
