@@ -1,24 +1,32 @@
+import { Resvg } from '@resvg/resvg-js';
 import type { ParetoRow } from '../domain/pareto';
 import { VITAL_FEW_SHARE } from '../domain/pareto';
-import { GLYPH_HEIGHT, drawText, textWidth } from './font';
-import { Canvas, type Rgb } from './png';
 
-// The Pareto chart as a PNG: a bar per category (count, left axis), the cumulative share as a line
-// (right axis, 0-100%), and a dashed line at 80% marking the vital few.
+// The Pareto chart as SVG: a bar per category (count, left axis), the cumulative share as a line
+// (right axis, 0-100%), and a dashed line at 80% marking the vital few. resvg renders it to PNG.
 
 const WIDTH = 960;
 const HEIGHT = 620;
-const MARGIN = { left: 70, right: 70, top: 60, bottom: 230 };
+const MARGIN = { left: 70, right: 70, top: 60, bottom: 160 };
 const MAX_BARS = 16;
 const MAX_LABEL_CHARS = 18;
 
-const INK: Rgb = [40, 40, 40];
-const GRID: Rgb = [225, 225, 225];
-const BAR: Rgb = [66, 114, 196];
-const LINE: Rgb = [230, 120, 30];
-const MARK: Rgb = [200, 60, 60];
+const INK = '#282828';
+const GRID = '#e1e1e1';
+const BAR = '#4272c4';
+const LINE = '#e6781e';
+const MARK = '#c83c3c';
+// DejaVu Sans first: the font the PNG is drawn with; a browser showing the SVG takes what it has.
+const FONT = "'DejaVu Sans', Helvetica, Arial, sans-serif";
+// resvg silently drops text it has no font for, and the Docker image has no system fonts: the font
+// comes with the code, so every machine draws the labels, and draws them the same.
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) => require.resolve(`dejavu-fonts-ttf/ttf/${file}`));
 
 export const PARETO_CHART_SIZE = { width: WIDTH, height: HEIGHT };
+
+const PLOT = { x: MARGIN.left, y: MARGIN.top, w: WIDTH - MARGIN.left - MARGIN.right, h: HEIGHT - MARGIN.top - MARGIN.bottom };
+const BOTTOM = PLOT.y + PLOT.h;
+const RIGHT = PLOT.x + PLOT.w;
 
 /** Beyond MAX_BARS categories the smallest ones share one bar, so labels stay legible. */
 function foldTail(rows: readonly ParetoRow[]): ParetoRow[] {
@@ -38,58 +46,63 @@ function niceStep(max: number): number {
   return step ?? 10 * power;
 }
 
-export function renderParetoChart(rows: readonly ParetoRow[], title: string): Buffer {
-  const canvas = new Canvas(WIDTH, HEIGHT);
+/** Category names and titles come from configuration and uploads: escape them. */
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** Coordinates to a tenth of a pixel, so the SVG stays small and readable. */
+const at = (value: number): number => Math.round(value * 10) / 10;
+
+export function paretoChartSvg(rows: readonly ParetoRow[], title: string): string {
   const bars = foldTail(rows);
-  const plot = { x: MARGIN.left, y: MARGIN.top, w: WIDTH - MARGIN.left - MARGIN.right, h: HEIGHT - MARGIN.top - MARGIN.bottom };
-  const bottom = plot.y + plot.h;
-
-  drawText(canvas, title, (WIDTH - textWidth(title, 2)) / 2, 18, { color: INK, scale: 2 });
-
   const maxCount = Math.max(1, ...bars.map((b) => b.count));
   const step = niceStep(maxCount);
   const top = Math.ceil(maxCount / step) * step;
-  const yForCount = (count: number): number => bottom - (count / top) * plot.h;
-  const yForPercent = (percent: number): number => bottom - (percent / 100) * plot.h;
+  const yForCount = (count: number): number => at(BOTTOM - (count / top) * PLOT.h);
+  const yForPercent = (percent: number): number => at(BOTTOM - (percent / 100) * PLOT.h);
 
-  for (let value = 0; value <= top; value += step) {
-    const y = yForCount(value);
-    canvas.fillRect(plot.x, y, plot.w, 1, GRID);
-    const label = String(value);
-    drawText(canvas, label, plot.x - 8 - textWidth(label), y - GLYPH_HEIGHT / 2, { color: INK });
-  }
-  for (let percent = 0; percent <= 100; percent += 20) {
-    drawText(canvas, `${percent}%`, plot.x + plot.w + 8, yForPercent(percent) - GLYPH_HEIGHT / 2, { color: LINE });
-  }
-  drawText(canvas, 'TICKETS', plot.x - 60, plot.y - 22, { color: INK });
-  drawText(canvas, 'CUMULATIVE', plot.x + plot.w - 20, plot.y - 22, { color: LINE });
+  const countTicks = Array.from({ length: top / step + 1 }, (_, i) => i * step).map(
+    (value) =>
+      `<line x1="${PLOT.x}" x2="${RIGHT}" y1="${yForCount(value)}" y2="${yForCount(value)}" stroke="${GRID}"/>` +
+      `<text x="${PLOT.x - 8}" y="${yForCount(value)}" text-anchor="end" dominant-baseline="middle">${value}</text>`,
+  );
+  const percentTicks = [0, 20, 40, 60, 80, 100].map(
+    (percent) => `<text x="${RIGHT + 8}" y="${yForPercent(percent)}" dominant-baseline="middle" fill="${LINE}">${percent}%</text>`,
+  );
 
-  const slot = plot.w / Math.max(1, bars.length);
+  const slot = PLOT.w / Math.max(1, bars.length);
   const barWidth = Math.max(4, Math.floor(slot * 0.7));
-  const points: { x: number; y: number }[] = [];
-  bars.forEach((bar, i) => {
-    const x = plot.x + i * slot + (slot - barWidth) / 2;
+  const centreOf = (i: number): number => at(PLOT.x + i * slot + slot / 2);
+  const barMarks = bars.map((bar, i) => {
+    const x = centreOf(i);
     const y = yForCount(bar.count);
-    canvas.fillRect(x, y, barWidth, bottom - y, BAR);
-    const count = String(bar.count);
-    drawText(canvas, count, x + (barWidth - textWidth(count)) / 2, y - GLYPH_HEIGHT - 4, { color: INK });
-    const label = bar.category.length > MAX_LABEL_CHARS ? `${bar.category.slice(0, MAX_LABEL_CHARS - 1)}.` : bar.category;
-    drawText(canvas, label, x + barWidth / 2 - GLYPH_HEIGHT, bottom + 10 + textWidth(label, 2), { color: INK, scale: 2, vertical: true });
-    points.push({ x: x + barWidth / 2, y: yForPercent(bar.cumulativePercent) });
+    const label = bar.category.length > MAX_LABEL_CHARS ? `${bar.category.slice(0, MAX_LABEL_CHARS - 1)}…` : bar.category;
+    return `<g class="bar">
+    <rect x="${at(x - barWidth / 2)}" y="${y}" width="${barWidth}" height="${at(BOTTOM - y)}" fill="${BAR}"><title>${escapeXml(bar.category)}: ${bar.count} (${bar.percent}%)</title></rect>
+    <text x="${x}" y="${y - 6}" text-anchor="middle">${bar.count}</text>
+    <text class="category" transform="translate(${x} ${BOTTOM + 12}) rotate(-60)" text-anchor="end" font-size="13">${escapeXml(label)}</text>
+  </g>`;
   });
+  const cumulative = bars.map((bar, i) => ({ x: centreOf(i), y: yForPercent(bar.cumulativePercent) }));
 
-  // The 80% line, dashed.
-  const markY = yForPercent(VITAL_FEW_SHARE);
-  for (let x = plot.x; x < plot.x + plot.w; x += 12) canvas.fillRect(x, markY, 6, 1, MARK);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}" font-size="12" fill="${INK}">
+  <rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>
+  <text x="${WIDTH / 2}" y="32" text-anchor="middle" font-size="20" font-weight="bold">${escapeXml(title)}</text>
+  <text x="${PLOT.x}" y="${PLOT.y - 14}" text-anchor="middle">Tickets</text>
+  <text x="${RIGHT}" y="${PLOT.y - 14}" text-anchor="middle" fill="${LINE}">Cumulative</text>
+  ${countTicks.join('\n  ')}
+  ${percentTicks.join('\n  ')}
+  ${barMarks.join('\n  ')}
+  <line class="vital-few" x1="${PLOT.x}" x2="${RIGHT}" y1="${yForPercent(VITAL_FEW_SHARE)}" y2="${yForPercent(VITAL_FEW_SHARE)}" stroke="${MARK}" stroke-dasharray="6 6"/>
+  <path d="M${PLOT.x} ${PLOT.y}V${BOTTOM}H${RIGHT}V${PLOT.y}" fill="none" stroke="${INK}"/>
+  <polyline class="cumulative" points="${cumulative.map(({ x, y }) => `${x},${y}`).join(' ')}" fill="none" stroke="${LINE}" stroke-width="2"/>
+  ${cumulative.map(({ x, y }) => `<circle cx="${x}" cy="${y}" r="3.5" fill="${LINE}"/>`).join('')}
+</svg>
+`;
+}
 
-  canvas.fillRect(plot.x, plot.y, 1, plot.h + 1, INK);
-  canvas.fillRect(plot.x + plot.w, plot.y, 1, plot.h + 1, INK);
-  canvas.fillRect(plot.x, bottom, plot.w + 1, 1, INK);
-
-  points.forEach((p, i) => {
-    const previous = points[i - 1];
-    if (previous) canvas.line(previous.x, previous.y, p.x, p.y, LINE, 2);
-    canvas.fillRect(p.x - 3, p.y - 3, 7, 7, LINE);
-  });
-  return canvas.toPng();
+/** The same chart as PNG. */
+export function paretoChartPng(rows: readonly ParetoRow[], title: string): Buffer {
+  return new Resvg(paretoChartSvg(rows, title), { font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
 }

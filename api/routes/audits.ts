@@ -5,7 +5,7 @@ import { auditProgressQuery, auditWorkflowId, type AuditProgress } from '../../w
 import { formatCsv } from '../../ai/csv';
 import { countCategorised, createAudit, readAudit, readAuditTickets } from '../../db/audits';
 import type { AuditSummary } from '../../domain/pareto';
-import { renderParetoChart } from '../../report/pareto-chart';
+import { paretoChartPng } from '../../report/pareto-chart';
 import { parseTicketUpload, TicketUploadError } from '../../report/ticket-upload';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -107,7 +107,7 @@ export function auditRoutes(deps: ApiDeps): Router {
     const summary = await completedSummary(auditId);
     res.setHeader('content-type', 'image/png');
     res.setHeader('content-disposition', `inline; filename="audit-${auditId}-pareto.png"`);
-    res.send(renderParetoChart(summary.pareto, `Ticket audit: ${summary.categorised} tickets`));
+    res.send(paretoChartPng(summary.pareto, `Ticket audit: ${summary.categorised} tickets`));
   });
 
   return router;

@@ -2,10 +2,10 @@ import { NativeConnection } from '@temporalio/worker';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { formatCsv } from '../../ai/csv';
 import { createLogger } from '../../config/logger';
-import { pngSize } from '../../report/png';
 import { PARETO_CHART_SIZE } from '../../report/pareto-chart';
 import { createActivityRuntime, createWorkers, type WorkerActivities } from '../../workers/runtime';
 import { startTandem, workflowBundle, type Tandem } from '../support/harness';
+import { pngSize } from '../support/png-size';
 import { auditWorkflowId } from '../../workflows/definitions';
 
 // Ticket audits through the real API, worker, Temporal and FerretDB, with the embedded model.
