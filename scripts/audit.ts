@@ -4,7 +4,8 @@
 // http://127.0.0.1:3000); the operator key is TANDEM_OPERATOR_KEY, else the local stack's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './stack';
+import { REPO_ROOT } from './stack/paths';
+import { profileRunDir } from './stack/profiles';
 
 interface ParetoRow {
   category: string;
@@ -31,7 +32,7 @@ function option(args: string[], name: string): string | undefined {
 function operatorKey(): string {
   const fromEnv = process.env.TANDEM_OPERATOR_KEY ?? process.env.TANDEM_OPERATOR_KEYS?.split(',')[0];
   if (fromEnv) return fromEnv.trim();
-  const file = path.join(REPO_ROOT, '.run', 'dev', 'credentials.json');
+  const file = path.join(profileRunDir('dev'), 'credentials.json');
   if (!fs.existsSync(file)) throw new Error('no operator key: set TANDEM_OPERATOR_KEY or start the local stack with ./tandem start');
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { TANDEM_OPERATOR_KEYS?: string };
   const key = stored.TANDEM_OPERATOR_KEYS?.split(',')[0];

@@ -1,29 +1,17 @@
 // `./tandem start | stop | status | test`: the two commands of the README's quick start and the
-// two that go with them. Everything is started through the service manager in scripts/stack.ts.
+// two that go with them. Everything is started through the service manager in scripts/stack/.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  REPO_ROOT,
-  SERVICES,
-  httpOk,
-  listProcesses,
-  readPorts,
-  serviceLogPath,
-  sleep,
-  startTypeScriptProcess,
-  bundleWorkflows,
-  ensureEncoder,
-  startStack,
-  stopProcess,
-  stopStack,
-  tail,
-  type ServiceName,
-} from './stack';
+import { ensureEncoder } from './stack/install';
+import { REPO_ROOT } from './stack/paths';
+import { bundleWorkflows, httpOk, listProcesses, serviceLogPath, sleep, startTypeScriptProcess, stopProcess, tail } from './stack/processes';
+import { SERVICES, profileRunDir, stackProfile, type ServiceName } from './stack/profiles';
+import { readPorts, stackEnv, startStack, stopStack } from './stack/services';
 
-const DEV_RUN_DIR = path.join(REPO_ROOT, '.run', 'dev');
-const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
+const DEV_RUN_DIR = profileRunDir('dev');
+const TEST_RUN_DIR = profileRunDir('test');
 const API_READY_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: ./tandem <command>
@@ -31,14 +19,6 @@ const USAGE = `usage: ./tandem <command>
   stop               stop everything \`start\` started
   status             show what runs where
   test [jest args]   type-check, lint and run every test (services are started for the tests)`;
-
-function portFromEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name} must be a TCP port, got "${value}"`);
-  return port;
-}
 
 const CREDENTIAL_VARIABLES = ['TANDEM_API_KEYS', 'TANDEM_OPERATOR_KEYS', 'TANDEM_TOKEN_SECRET', 'TANDEM_AGENTS'] as const;
 
@@ -78,33 +58,11 @@ async function start(args: string[]): Promise<number> {
   }
   const useOllama = args.includes('--ollama') || process.env.TANDEM_OLLAMA === '1';
   const services: ServiceName[] = useOllama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
-  const apiPort = portFromEnv('PORT', 3000);
-  const stack = await startStack({
-    services,
-    runDir: DEV_RUN_DIR,
-    ports: {
-      temporal: portFromEnv('TEMPORAL_PORT', 7233),
-      temporalUi: portFromEnv('TEMPORAL_UI_PORT', 8233),
-      mongo: portFromEnv('MONGO_PORT', 27017),
-      ollama: portFromEnv('OLLAMA_PORT', 11434),
-    },
-  });
+  const { ports, apiPort } = stackProfile('dev');
+  const stack = await startStack({ services, runDir: DEV_RUN_DIR, ports });
 
   const credentials = devCredentials();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...credentials.values,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    MONGO_URL: stack.mongoUrl,
-    PORT: String(apiPort),
-  };
-  if (stack.ollamaHost) {
-    env.OLLAMA_HOST = stack.ollamaHost;
-    env.OLLAMA_MODEL = stack.ollamaModel;
-  } else {
-    delete env.OLLAMA_HOST;
-    delete env.OLLAMA_MODEL;
-  }
+  const env = stackEnv(stack, { ...process.env, ...credentials.values, PORT: String(apiPort) });
 
   // Restarted on every start so code changes take effect.
   const apps = ['api', 'worker', 'batch-worker'];

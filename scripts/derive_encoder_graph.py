@@ -8,7 +8,7 @@ use so it stays int8 in memory, with the same weights and scales:
   - MatMul(x, cast(Wq) * s)  ->  DynamicQuantizeLinear(x), MatMulInteger(xq, Wq, xzp) * (xs * s)
     (onnxruntime fuses this into one DynamicQuantizeMatMul kernel);
   - Gather(cast(Eq) * s, ids) ->  cast(Gather(Eq, ids)) * Gather(s, ids)  (exact: only the rows used).
-Deterministic for a given onnx version (pinned by scripts/stack.ts); the result is checked against
+Deterministic for a given onnx version (pinned by scripts/stack/install.ts); the result is checked against
 the sha256 in the lock file. Idempotent: a target already holding that hash is left alone.
 
 usage: derive_encoder_graph.py LOCK_FILE ENCODER_DIR

@@ -6,7 +6,8 @@ import { CsvError } from '../ai/csv';
 import { ROUTING_KINDS, isRoutedRight, parseRoutingCases, type RoutingCase, type RoutingKind } from '../ai/routing-evaluation';
 import { formatTable, summarize } from '../bench/load';
 import { startPrivateStack, type PrivateStack } from '../bench/stack';
-import { REPO_ROOT, stopStack } from './stack';
+import { stackProfile } from './stack/profiles';
+import { stopStack } from './stack/services';
 
 // npm run eval:conversations -- --file <cases.csv> [--json] [--min-routing <0..1>] [--concurrency N] [--ollama]
 // Sends every case of a `text,kind` CSV as the first message of a new conversation through the real
@@ -21,17 +22,16 @@ import { REPO_ROOT, stopStack } from './stack';
 // exits 1 (after printing) when the routing accuracy is below X, and so does any case that got no
 // answer from the API. --concurrency is the number of conversations in flight (default 4).
 //
-// By default it starts a private stack in .run/eval (Temporal 47233, UI 48233, FerretDB 47117 (47017 is the fault tests'),
-// API 43000, and with --ollama Ollama 41434 with Qwen2.5 0.5B, which then writes the answers) and
-// stops it at the end. To measure a running API instead, set all three of:
+// By default it starts a private stack in .run/eval on the `eval` profile's ports (scripts/stack/profiles.ts),
+// with --ollama also Ollama with Qwen2.5 0.5B, which then writes the answers, and stops it at the end.
+// To measure a running API instead, set all three of:
 //   TANDEM_EVAL_API_URL        e.g. http://127.0.0.1:3000
 //   TANDEM_EVAL_API_KEY        one of its TANDEM_API_KEYS (starts conversations)
 //   TANDEM_EVAL_OPERATOR_KEY   one of its TANDEM_OPERATOR_KEYS (reads the knowledge base)
 
 const USAGE =
   'usage: npm run eval:conversations -- --file <cases.csv> [--json] [--min-routing <0..1>] [--concurrency N] [--ollama]';
-const EVAL_RUN_DIR = path.join(REPO_ROOT, '.run', 'eval');
-const EVAL_PORTS = { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, api: 43000 };
+const EVAL_PROFILE = stackProfile('eval');
 const KINDS = ROUTING_KINDS;
 const MISS_TEXT_CHARS = 80;
 /** Longer than the API takes to answer even through a slow model and Temporal's retries. */
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
   // Ctrl-C, also while the stack starts, stops what the private stack has started so far.
   const stopOnSignal = (signal: NodeJS.Signals): void => {
-    const stopping = process.env.TANDEM_EVAL_API_URL ? Promise.resolve() : stopStack(EVAL_RUN_DIR);
+    const stopping = process.env.TANDEM_EVAL_API_URL ? Promise.resolve() : stopStack(EVAL_PROFILE.runDir);
     void stopping.finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', stopOnSignal);
@@ -150,8 +150,8 @@ async function openTarget(ollama: boolean): Promise<Target> {
     if (ollama) throw new UsageError('--ollama starts Ollama in a stack of its own; a running API (TANDEM_EVAL_API_URL) answers with its own model');
     return { apiUrl: apiUrl.replace(/\/+$/, ''), apiKey, operatorKey, model: "the running API's own", stop: async () => undefined };
   }
-  process.stderr.write(`[eval] starting a private stack in ${path.relative(process.cwd(), EVAL_RUN_DIR) || '.'}${ollama ? ' with Ollama' : ''}\n`);
-  const stack: PrivateStack = await startPrivateStack({ name: 'eval', runDir: EVAL_RUN_DIR, ports: EVAL_PORTS, ollama });
+  process.stderr.write(`[eval] starting a private stack in ${path.relative(process.cwd(), EVAL_PROFILE.runDir) || '.'}${ollama ? ' with Ollama' : ''}\n`);
+  const stack: PrivateStack = await startPrivateStack({ name: 'eval', ...EVAL_PROFILE, ollama });
   return { ...stack, stop: () => stack.stop() };
 }
 

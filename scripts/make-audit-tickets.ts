@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatCsv, parseCsvRecords } from '../ai/csv';
 import { mulberry32 } from '../ai/embedded/classifier';
-import { REPO_ROOT } from './stack';
+import { REPO_ROOT } from './stack/paths';
 
 const DATASETS = path.resolve(REPO_ROOT, '..', 'shared', 'datasets');
 const BITEXT_VALIDATION = path.join(DATASETS, 'bitext_customer_support/intent_detection/Bitext_Sample_Customer_Service_Validation_Dataset.csv');

@@ -2,18 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Env } from '../../config/env';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
-import {
-  REPO_ROOT,
-  bundleWorkflows,
-  isAlive,
-  listProcesses,
-  restartTemporal,
-  sleep,
-  startStack,
-  startTypeScriptProcess,
-  stopProcess,
-  stopStack,
-} from '../../scripts/stack';
+import { bundleWorkflows, isAlive, listProcesses, sleep, startTypeScriptProcess, stopProcess } from '../../scripts/stack/processes';
+import { stackProfile } from '../../scripts/stack/profiles';
+import { restartTemporal, startStack, stopStack } from '../../scripts/stack/services';
 import { agents, customer, testEnv } from '../support/harness';
 
 // Faults on a stack of this file's own (.run/faults, its own ports), never the shared test stack:
@@ -21,8 +12,7 @@ import { agents, customer, testEnv } from '../support/harness';
 // are stopped and started under load. Every message the API accepted (HTTP 200) must be in its
 // transcript exactly once, and every conversation must end in the state its messages call for.
 
-const RUN_DIR = path.join(REPO_ROOT, '.run', 'faults');
-const PORTS = { temporal: 27233, temporalUi: 28233, mongo: 47017 };
+const { runDir: RUN_DIR, ports: PORTS } = stackProfile('faults');
 const KILLS = 20;
 const CONVERSATIONS = 10;
 

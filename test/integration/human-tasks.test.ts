@@ -3,7 +3,7 @@ import type { SupportConfig } from '../../config/schema';
 import { readSlaEvents } from '../../db/tasks';
 import type { HumanTaskState } from '../../domain/human-task';
 import { SlaBreachedAttr, taskQuery } from '../../workflows/definitions';
-import { restartTemporal } from '../../scripts/stack';
+import { restartTemporal } from '../../scripts/stack/services';
 import { agents, customer, startPrivateTemporal, startTandem, testEnv, type Tandem } from '../support/harness';
 import { writeSupportConfig } from '../support/support-config';
 

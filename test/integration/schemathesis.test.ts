@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureSchemathesis } from '../../scripts/stack';
+import { ensureSchemathesis } from '../../scripts/stack/install';
 import { agents, customer, startTandem, testEnv, withoutTraining, type Tandem } from '../support/harness';
 
 // Schemathesis (property-based fuzzing from the OpenAPI document) against the real API: no 5xx, and

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import mongoose from 'mongoose';
-import { SEARCH_ATTRIBUTES, restartTemporal } from '../../scripts/stack';
+import { SEARCH_ATTRIBUTES, restartTemporal } from '../../scripts/stack/services';
 import { finishSignal, stageQuery, waitForFinish } from '../fixtures/workflows';
 import { startPrivateTemporal } from '../support/harness';
 

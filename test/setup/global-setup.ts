@@ -1,4 +1,4 @@
-import { ensureChromium } from '../../scripts/stack';
+import { ensureChromium } from '../../scripts/stack/install';
 import { acquireTestStack, TEST_RUN_DIR } from './test-stack';
 
 /** Starts (or reuses) the test stack and hands its addresses to the test workers through the environment. */

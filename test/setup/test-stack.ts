@@ -3,15 +3,12 @@
 // the last one out stops it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, isAlive, startStack, stopStack, stopStackAndClearStores, withLock, type StackInfo } from '../../scripts/stack';
+import { isAlive, withLock } from '../../scripts/stack/processes';
+import { profileRunDir, stackProfile } from '../../scripts/stack/profiles';
+import { startStack, stopStack, stopStackAndClearStores, type StackInfo } from '../../scripts/stack/services';
 
-export const TEST_RUN_DIR = path.join(REPO_ROOT, '.run', 'test');
+export const TEST_RUN_DIR = profileRunDir('test');
 const LEASES = path.join(TEST_RUN_DIR, 'leases');
-
-function port(name: string, fallback: number): number {
-  const value = process.env[name];
-  return value ? Number(value) : fallback;
-}
 
 /** Leases of jest runs still alive; stale ones are removed. */
 function liveLeases(): string[] {
@@ -36,12 +33,7 @@ export async function acquireTestStack(): Promise<StackInfo> {
       services: ['temporal', 'mongo', 'ollama'],
       runDir: TEST_RUN_DIR,
       mongoDatabase: 'tandem-test',
-      ports: {
-        temporal: port('TEST_TEMPORAL_PORT', 17233),
-        temporalUi: port('TEST_TEMPORAL_UI_PORT', 18233),
-        mongo: port('TEST_MONGO_PORT', 37017),
-        ollama: port('TEST_OLLAMA_PORT', 21434),
-      },
+      ports: stackProfile('test').ports,
     });
   });
 }

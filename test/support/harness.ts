@@ -9,7 +9,7 @@ import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
-import { startStack, stopStack } from '../../scripts/stack';
+import { startStack, stopStack } from '../../scripts/stack/services';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
 // free port, a fresh database, all against the Temporal and FerretDB servers that jest's global

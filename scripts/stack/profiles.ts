@@ -1,0 +1,73 @@
+// The stacks this repository runs, each on ports and in a run folder of its own so that none meets
+// another: `./tandem start` (dev), the jest global setup (test), the fault tests (faults), the
+// benchmarks (bench) and `npm run eval:conversations` (eval). The one place their ports are chosen.
+import path from 'node:path';
+import { REPO_ROOT } from './paths';
+
+export const SERVICES = ['temporal', 'mongo', 'ollama'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface StackPorts {
+  temporal: number;
+  temporalUi: number;
+  mongo: number;
+  ollama: number;
+}
+
+export type ProfileName = 'dev' | 'test' | 'faults' | 'bench' | 'eval';
+
+export interface StackProfile {
+  /** Pid files, logs and the stores of the services it starts. */
+  runDir: string;
+  ports: StackPorts;
+  /** Where the API listens when the stack runs it as a process (the tests run it in-process on a free port). */
+  apiPort: number;
+}
+
+type PortName = keyof StackPorts | 'api';
+
+interface ProfileDefinition {
+  ports: Record<PortName, number>;
+  /** Environment variables that move a port. */
+  variables?: Partial<Record<PortName, string>>;
+}
+
+const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
+  dev: {
+    ports: { temporal: 7233, temporalUi: 8233, mongo: 27017, ollama: 11434, api: 3000 },
+    variables: { temporal: 'TEMPORAL_PORT', temporalUi: 'TEMPORAL_UI_PORT', mongo: 'MONGO_PORT', ollama: 'OLLAMA_PORT', api: 'PORT' },
+  },
+  test: {
+    ports: { temporal: 17233, temporalUi: 18233, mongo: 37017, ollama: 21434, api: 0 },
+    variables: { temporal: 'TEST_TEMPORAL_PORT', temporalUi: 'TEST_TEMPORAL_UI_PORT', mongo: 'TEST_MONGO_PORT', ollama: 'TEST_OLLAMA_PORT' },
+  },
+  // The fault tests run the embedded model: their Ollama port only completes the set.
+  faults: { ports: { temporal: 27233, temporalUi: 28233, mongo: 47017, ollama: 27434, api: 0 } },
+  bench: { ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, api: 53000 } },
+  eval: { ports: { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, api: 43000 } },
+};
+
+/** Where a stack keeps its pid files, logs and stores. */
+export const profileRunDir = (name: ProfileName): string => path.join(REPO_ROOT, '.run', name);
+
+/** The run folder and ports of a stack, with the ports its variables in `env` move. */
+export function stackProfile(name: ProfileName, env: NodeJS.ProcessEnv = process.env): StackProfile {
+  const { ports, variables = {} } = DEFINITIONS[name];
+  const port = (key: PortName): number => {
+    const variable = variables[key];
+    return variable ? portFromEnv(env, variable, ports[key]) : ports[key];
+  };
+  return {
+    runDir: profileRunDir(name),
+    ports: { temporal: port('temporal'), temporalUi: port('temporalUi'), mongo: port('mongo'), ollama: port('ollama') },
+    apiPort: port('api'),
+  };
+}
+
+function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${name} must be a TCP port, got "${value}"`);
+  return port;
+}
