@@ -1,5 +1,5 @@
-// Two projects so that `jest test/unit` never starts a service: Jest runs a project's global setup
-// only when at least one of its tests is selected.
+// Three projects so that `jest test/unit` and `jest test/workflows` never start the test stack: Jest
+// runs a project's global setup only when at least one of its tests is selected.
 /** @type {import('jest').Config} */
 const shared = {
   transform: { '^.+\\.ts$': '@swc/jest' },
@@ -20,10 +20,17 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
+      // Workflows on Temporal's time-skipping test server, which each test file starts for itself.
+      ...shared,
+      displayName: 'workflows',
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/setup/quiet-temporal.ts'],
+    },
+    {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/workflows/'],
       setupFiles: ['<rootDir>/test/setup/quiet-temporal.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -4,33 +4,19 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeConnection, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../config/logger';
 import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import { startStack, stopStack } from '../../scripts/stack/services';
+import { workflowBundle } from './workflow-bundle';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
 // free port, a fresh database, all against the Temporal and FerretDB servers that jest's global
 // setup started.
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** Bundling takes seconds: once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietBundlerLogger });
-  return bundle;
-}
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
+export { workflowBundle };
 
 export const agents = [
   { id: 'dana', name: 'Dana Agent', token: `agent-dana-${randomBytes(12).toString('hex')}`, queues: ['general', 'billing', 'complaints'], capacity: 5 },

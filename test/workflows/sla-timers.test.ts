@@ -1,0 +1,205 @@
+import { Context } from '@temporalio/activity';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Activities, SlaNotice } from '../../activities';
+import { supportConfigSchema, type SupportConfig } from '../../config/schema';
+import { conversationWorkflowId } from '../../domain/ids';
+import type { HumanTaskState, SlaClock } from '../../domain/human-task';
+import { ensureTemporalTestServer } from '../../scripts/stack/install';
+import { REPO_ROOT } from '../../scripts/stack/paths';
+import { SEARCH_ATTRIBUTES } from '../../scripts/stack/services';
+import { claimTaskUpdate, replyToCustomerUpdate, requestHumanUpdate, taskQuery } from '../../workflows/definitions';
+import { sameTargetsForEveryPriority } from '../support/support-config';
+import { workflowBundle } from '../support/workflow-bundle';
+
+// A first-response SLA of four hours, checked in milliseconds on Temporal's time-skipping test
+// server: the real conversation and human-task workflows, with only their activities (read models,
+// SLA records and notifications, the handoff summary) stubbed.
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const FIRST_RESPONSE_MS = 4 * HOUR_MS;
+/** The default policy warns at 80% of a target: 3 h 12 min. */
+const WARN_AFTER_MS = 0.8 * FIRST_RESPONSE_MS;
+/** A firing happens in the first workflow task after its timer: well within a second of skipped time. */
+const FIRING_SLACK_MS = 1_000;
+
+const config: SupportConfig = supportConfigSchema.parse(JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'support.default.json'), 'utf8')));
+// Calendar time for every priority, so the deadlines do not depend on the day the test runs and a
+// breach that raises the priority keeps the same targets.
+sameTargetsForEveryPriority(config, { firstResponseMs: FIRST_RESPONSE_MS, resolutionMs: 24 * HOUR_MS });
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  const executable = await ensureTemporalTestServer();
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
+  await registerSearchAttributes();
+}, 300_000);
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** The test server refuses a workflow that sets a search attribute it does not know: the dev server's set. */
+async function registerSearchAttributes(): Promise<void> {
+  const types = temporal.api.enums.v1.IndexedValueType as unknown as Record<string, temporal.api.enums.v1.IndexedValueType>;
+  const typeOf = (name: string): temporal.api.enums.v1.IndexedValueType => {
+    // 'KeywordList' → INDEXED_VALUE_TYPE_KEYWORD_LIST
+    const type = types[`INDEXED_VALUE_TYPE_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`];
+    if (type === undefined) throw new Error(`no search attribute type ${name}`);
+    return type;
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([key, type]) => [key, typeOf(type)])),
+  });
+}
+
+/** What the activities were asked to do, with the (skipped) server time each call was scheduled at. */
+interface Calls {
+  notified: { notice: SlaNotice; scheduledAtMs: number }[];
+  recorded: SlaNotice[];
+}
+
+type StubbedActivities = Pick<
+  Activities,
+  'summarizeHandoff' | 'projectConversation' | 'notifyWebhook' | 'projectTask' | 'recordSlaEvent' | 'notifySla'
+>;
+
+function stubActivities(calls: Calls): StubbedActivities {
+  return {
+    summarizeHandoff: async () => ({ issue: 'asked for a person', aiTried: 'nothing yet', mood: 'neutral', suggestedFirstLine: 'Hi, I am here.' }),
+    projectConversation: async () => undefined,
+    notifyWebhook: async () => undefined,
+    projectTask: async () => undefined,
+    recordSlaEvent: async (notice) => {
+      calls.recorded.push(notice);
+    },
+    notifySla: async (notice) => {
+      calls.notified.push({ notice, scheduledAtMs: Context.current().info.currentAttemptScheduledTimestampMs });
+    },
+  };
+}
+
+/** Runs `body` with a worker of its own on a fresh task queue, and a conversation whose customer asked for a person. */
+async function withHandedOffConversation(body: (task: TaskSide, calls: Calls) => Promise<void>): Promise<void> {
+  const calls: Calls = { notified: [], recorded: [] };
+  const taskQueue = `sla-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: stubActivities(calls),
+  });
+  await worker.runUntil(async () => {
+    const conversationId = randomUUID();
+    const conversation = await env.client.workflow.start('conversationWorkflow', {
+      taskQueue,
+      workflowId: conversationWorkflowId(conversationId),
+      args: [{ conversationId, customer: { id: 'cust-1', name: 'Dana Scully' }, config }],
+    });
+    const outcome = await conversation.executeUpdate(requestHumanUpdate, { args: [{ requestId: 'r1' }] });
+    const taskId = outcome.handoff?.taskId;
+    if (!taskId) throw new Error(`asking for a person did not hand the conversation over: ${JSON.stringify(outcome)}`);
+    await body(taskSide(taskId), calls);
+  });
+}
+
+interface TaskSide {
+  state(): Promise<HumanTaskState>;
+  firstResponse(): Promise<SlaClock>;
+  /** Lets `ms` of server time pass, firing every timer due on the way. */
+  skip(ms: number): Promise<void>;
+  claim(agentId: string): Promise<HumanTaskState>;
+  reply(agentId: string, text: string): Promise<HumanTaskState>;
+}
+
+function taskSide(taskId: string): TaskSide {
+  const handle = env.client.workflow.getHandle(taskId);
+  const state = () => handle.query(taskQuery);
+  return {
+    state,
+    async firstResponse() {
+      const clock = (await state()).slaClocks.find((c) => c.target === 'firstResponse');
+      if (!clock) throw new Error('the task has no first-response clock');
+      return clock;
+    },
+    skip: (ms) => env.sleep(ms),
+    claim: (agentId) => handle.executeUpdate(claimTaskUpdate, { args: [{ agentId }] }),
+    reply: (agentId, text) => handle.executeUpdate(replyToCustomerUpdate, { args: [{ agentId, replyId: randomUUID(), text }] }),
+  };
+}
+
+const msAfter = (start: string, instant: string | undefined): number => Date.parse(instant ?? 'missing') - Date.parse(start);
+
+describe('a first-response SLA of four hours, on skipped time', () => {
+  test('when nobody answers, then the task warns at 3 h 12 min and breaches at 4 h with the breach chain', async () => {
+    await withHandedOffConversation(async (task, calls) => {
+      const { createdAt: created, priority } = await task.state();
+      expect(priority).toBe('normal');
+
+      await task.skip(WARN_AFTER_MS - MINUTE_MS);
+      expect((await task.firstResponse()).warnedAt).toBeUndefined();
+      expect(calls.notified).toEqual([]);
+
+      await task.skip(2 * MINUTE_MS);
+      const warned = await task.firstResponse();
+      expect(msAfter(created, warned.warnedAt)).toBeGreaterThanOrEqual(WARN_AFTER_MS);
+      expect(msAfter(created, warned.warnedAt)).toBeLessThan(WARN_AFTER_MS + FIRING_SLACK_MS);
+      expect(warned.breachedAt).toBeUndefined();
+      expect(calls.notified.map((call) => call.notice.firing.kind)).toEqual(['warning']);
+
+      await task.skip(FIRST_RESPONSE_MS - WARN_AFTER_MS - 2 * MINUTE_MS);
+      expect((await task.firstResponse()).breachedAt).toBeUndefined();
+
+      await task.skip(2 * MINUTE_MS);
+      const state = await task.state();
+      const breached = await task.firstResponse();
+      expect(msAfter(created, breached.breachedAt)).toBeGreaterThanOrEqual(FIRST_RESPONSE_MS);
+      expect(msAfter(created, breached.breachedAt)).toBeLessThan(FIRST_RESPONSE_MS + FIRING_SLACK_MS);
+      // The configured chain: raise the priority (normal → high), move to the overflow queue, notify, record.
+      expect(state.priority).toBe('high');
+      expect(state.queue).toBe(config.sla.overflowQueue);
+      const breach = calls.notified.find((call) => call.notice.firing.kind === 'breach');
+      expect(breach?.notice.firing).toMatchObject({ target: 'firstResponse', dueAt: breached.dueAt, actions: config.sla.breachActions });
+      expect(msAfter(created, new Date(breach?.scheduledAtMs ?? Number.NaN).toISOString())).toBeGreaterThanOrEqual(FIRST_RESPONSE_MS);
+      expect(msAfter(created, new Date(breach?.scheduledAtMs ?? Number.NaN).toISOString())).toBeLessThan(FIRST_RESPONSE_MS + FIRING_SLACK_MS);
+      expect(calls.recorded.map((notice) => notice.firing.kind)).toEqual(['warning', 'breach']);
+    });
+  });
+
+  test('when an agent claims and replies an hour in, then the first response is met and nothing breaches', async () => {
+    await withHandedOffConversation(async (task, calls) => {
+      await task.skip(HOUR_MS);
+      await task.claim('dana');
+      await task.reply('dana', 'Hi Dana, I am looking into it now.');
+
+      await task.skip(FIRST_RESPONSE_MS);
+      const state = await task.state();
+      expect(state.slaOutcomes.firstResponse).toBe('hit');
+      expect((await task.firstResponse()).breachedAt).toBeUndefined();
+      expect(state.priority).toBe('normal');
+      expect(calls.notified).toEqual([]);
+      expect(calls.recorded).toEqual([]);
+    });
+  });
+
+  test('when an agent claims but never replies, then the task returns to its queue and still breaches at 4 h', async () => {
+    await withHandedOffConversation(async (task, calls) => {
+      await task.skip(HOUR_MS);
+      await task.claim('dana');
+
+      await task.skip(config.sla.returnAfterMs + MINUTE_MS);
+      expect((await task.state()).status).toBe('waiting');
+
+      await task.skip(FIRST_RESPONSE_MS - HOUR_MS - config.sla.returnAfterMs);
+      expect((await task.firstResponse()).breachedAt).toBeDefined();
+      expect(calls.recorded.map((notice) => notice.firing.kind)).toEqual(['returned', 'warning', 'breach']);
+    });
+  });
+});
