@@ -10,6 +10,30 @@ const nodeBuiltins = [
   'worker_threads', 'zlib',
 ];
 
+/** The import rule for one folder: nothing from `outer` layers (type-only imports allowed), plus `extra` patterns. */
+function restrictedImports(outer, extra) {
+  return {
+    'no-restricted-imports': 'off',
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...outer.map((folder) => ({
+            regex: `^(\\.\\./)+${folder}(/|$)`,
+            allowTypeImports: true,
+            message: `Layering: this folder must not import from ${folder}/ (see the README's architecture section).`,
+          })),
+          ...extra,
+        ],
+      },
+    ],
+  };
+}
+
+function layer(folder, outer, extra = [], ignores = []) {
+  return { files: [`${folder}/**/*.ts`], ignores, rules: restrictedImports(outer, extra) };
+}
+
 export default defineConfig(
   { ignores: ['node_modules/', 'dist/', '.run/', 'models/', 'data/', 'coverage/'] },
   tseslint.configs.recommended,
@@ -35,21 +59,25 @@ export default defineConfig(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // Layers, innermost first: config, domain, ai, db, report, activities, workflows, app, api,
+  // workers. A folder imports only from layers inside it (types excepted where a workflow names an
+  // activity's signature); api/server.ts and workers/ are where the outer pieces are put together.
+  layer('config', ['domain', 'ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('domain', ['ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('ai', ['db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('db', ['report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('report', ['activities', 'workflows', 'app', 'api', 'workers']),
+  layer('activities', ['report', 'workflows', 'app', 'api', 'workers']),
+  // Workflow code is replayed: no I/O, no clocks or randomness from Node.
+  layer('workflows', ['ai', 'db', 'report', 'activities', 'app', 'api', 'workers'], [
+    ...nodeBuiltins.map((name) => ({ regex: `^(node:)?${name}$`, message: 'Workflow code must be deterministic: no Node built-ins (use activities).' })),
+  ]),
+  layer('app', ['activities', 'api', 'workers']),
+  layer('api', ['db', 'ai', 'report', 'activities', 'workflows', 'workers'], [], ['api/server.ts']),
   {
-    // Workflow code is replayed: no I/O, no clocks or randomness from Node.
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({
-            name,
-            message: 'Workflow code must be deterministic: no Node built-ins (use activities).',
-          })),
-          patterns: [{ group: ['node:*'], message: 'Workflow code must be deterministic: no Node built-ins (use activities).' }],
-        },
-      ],
-    },
+    // The API's composition root connects the database; routes reach it only through app/.
+    files: ['api/server.ts'],
+    rules: restrictedImports(['ai', 'report', 'activities', 'workflows', 'workers'], []),
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -68,6 +68,14 @@ export function createActivities(deps: ActivityDeps) {
   const { models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl } = deps;
 
   return {
+    /**
+     * How this worker runs the model's steps: in the workflow task when the model is in process
+     * (milliseconds), as ordinary activities with heartbeats when a model server writes answers.
+     */
+    async modelPlacement(): Promise<'local' | 'remote'> {
+      return provider.name === 'embedded' ? 'local' : 'remote';
+    },
+
     /** Understands a customer message (ai/understanding.ts); `previous` lets a follow-up be read with it. */
     async classifyMessage(input: { text: string; previous?: string; config: SupportConfig }): Promise<Classification> {
       return understanding.understand(input);

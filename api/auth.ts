@@ -17,7 +17,7 @@ function sameSecret(a: string, b: string): boolean {
 function bearer(req: Request): string {
   const header = req.get('authorization') ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw new ApiError(401, 'unauthenticated', 'Send a credential as "Authorization: Bearer <credential>".');
+  if (!match?.[1]) throw new ApiError('unauthenticated', 'Send a credential as "Authorization: Bearer <credential>".');
   return match[1];
 }
 
@@ -49,12 +49,12 @@ export class Auth {
 
   /** The business's client: may start conversations and list them. */
   readonly customerKey: RequestHandler = (req, _res, next) => {
-    if (!matchesAny(bearer(req), this.opts.apiKeys)) throw new ApiError(401, 'invalid_credentials', 'Unknown API key.');
+    if (!matchesAny(bearer(req), this.opts.apiKeys)) throw new ApiError('invalid_credentials', 'Unknown API key.');
     next();
   };
 
   readonly operator: RequestHandler = (req, _res, next) => {
-    if (!matchesAny(bearer(req), this.opts.operatorKeys)) throw new ApiError(401, 'invalid_credentials', 'Unknown operator key.');
+    if (!matchesAny(bearer(req), this.opts.operatorKeys)) throw new ApiError('invalid_credentials', 'Unknown operator key.');
     next();
   };
 
@@ -63,7 +63,7 @@ export class Auth {
     const token = bearer(req);
     const id = String(req.params.conversationId ?? '');
     if (!sameSecret(token, this.conversationToken(id))) {
-      throw new ApiError(403, 'forbidden', 'This credential does not open this conversation.');
+      throw new ApiError('forbidden', 'This credential does not open this conversation.');
     }
     next();
   };
@@ -81,7 +81,7 @@ export class Auth {
     const presented = digest(bearer(req));
     let match: AgentConfig | undefined;
     for (const entry of this.agentsByDigest) if (timingSafeEqual(presented, entry.digest)) match = entry.agent;
-    if (!match) throw new ApiError(401, 'invalid_credentials', 'Unknown agent token.');
+    if (!match) throw new ApiError('invalid_credentials', 'Unknown agent token.');
     res.locals.agent = match;
     next();
   };

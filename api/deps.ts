@@ -1,22 +1,10 @@
-import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
-import type { SupportConfig } from '../config/schema';
-import type { Models } from '../db/models';
+import type { AppContext } from '../app/context';
 import type { Auth } from './auth';
 import type { RateLimitSettings } from './rate-limit';
 
-/** What the routes need; built once per process by `startWebServer`. */
-export interface ApiDeps {
-  temporal: Client;
-  taskQueue: string;
-  /** How conversations call the model: in-process (local activities) or a model server. */
-  modelActivities: 'local' | 'remote';
-  /** Where batch workflows send their heavy steps (audits, training): never delays a customer's reply. */
-  batchTaskQueue: string;
-  models: Models;
+/** What the routes need: the use cases' context, and what only HTTP needs. Built once per process by `startWebServer`. */
+export interface ApiDeps extends AppContext {
   auth: Auth;
-  supportConfig: SupportConfig;
-  log: Logger;
   health: () => Promise<HealthReport>;
   rateLimits: RateLimitSettings;
 }

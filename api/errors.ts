@@ -2,79 +2,131 @@ import type { ErrorRequestHandler } from 'express';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
+import { AppError, type AppErrorCode } from '../app/errors';
+import { RuleViolation, isRuleCode } from '../domain/rules';
 
-/** The one error type the API sends: an HTTP status, a stable machine-readable code, a message. */
+/** Refusals that only HTTP knows: the request's form, credentials, limits, and the services behind. */
+type TransportErrorCode =
+  | 'invalid_request'
+  | 'malformed_json'
+  | 'invalid_utf8'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'unsupported_encoding'
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'route_not_found'
+  | 'method_not_allowed'
+  | 'temporal_busy'
+  | 'temporal_unavailable'
+  | 'database_unavailable'
+  | 'internal_error';
+
+export type ApiErrorCode = AppErrorCode | TransportErrorCode;
+
+/** Every code the API can send, with its HTTP status: a code missing here does not compile. */
+export type HttpStatusTable = { readonly [code in ApiErrorCode]: number };
+
+export const HTTP_STATUS: HttpStatusTable = {
+  invalid_request: 400,
+  malformed_json: 400,
+  invalid_utf8: 400,
+  invalid_message_id: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_assignee: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conversation_closed: 409,
+  already_claimed: 409,
+  task_resolved: 409,
+  at_capacity: 409,
+  article_exists: 409,
+  audit_running: 409,
+  body_too_large: 413,
+  message_too_long: 413,
+  text_too_long: 413,
+  unsupported_media_type: 415,
+  unsupported_encoding: 415,
+  empty_message: 422,
+  invalid_rating: 422,
+  empty_text: 422,
+  unknown_queue: 422,
+  unknown_category: 422,
+  intent_not_in_category: 422,
+  malformed_upload: 422,
+  missing_column: 422,
+  duplicate_ticket_id: 422,
+  no_tickets: 422,
+  too_many_tickets: 422,
+  invalid_csv: 422,
+  too_few_labels: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  temporal_busy: 503,
+  temporal_unavailable: 503,
+  database_unavailable: 503,
+};
+
+/** The one error the API sends: a stable machine-readable code (its status from the table), a message. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
+    this.status = HTTP_STATUS[code];
   }
 }
 
-/** Workflow rule codes (from Update validators) and the HTTP status each one means. */
-const RULE_STATUS: Record<string, number> = {
-  empty_message: 422,
-  message_too_long: 413,
-  invalid_message_id: 400,
-  invalid_text: 400,
-  conversation_closed: 409,
-  invalid_rating: 422,
-  already_claimed: 409,
-  not_assignee: 403,
-  task_resolved: 409,
-  empty_text: 422,
-  text_too_long: 413,
-  unknown_queue: 422,
-};
-
-/** Turns whatever a use-case threw into an ApiError; unknown failures become a 500 with no detail. */
+/** Turns whatever a use case threw into an ApiError; unknown failures become a 500 with no detail. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof AppError || err instanceof RuleViolation) return new ApiError(err.code, err.message);
   if (err instanceof z.ZodError) {
     // A text far over the limit gets the code the workflow gives one just over it.
     if (err.issues.some((i) => i.code === 'too_big' && i.origin === 'string' && i.path.at(-1) === 'text')) {
-      return new ApiError(413, 'message_too_long', 'The text is too long.');
+      return new ApiError('message_too_long', 'The text is too long.');
     }
-    return new ApiError(400, 'invalid_request', 'The request does not match the schema.', err.issues.map((i) => ({
-      path: i.path.join('.'),
-      message: i.message,
-    })));
+    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return new ApiError('invalid_request', 'The request does not match the schema.', details);
   }
-  if (err instanceof WorkflowNotFoundError) return new ApiError(404, 'not_found', 'There is no such conversation or task.');
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type && RULE_STATUS[cause.type]) {
-      return new ApiError(RULE_STATUS[cause.type] ?? 422, cause.type, cause.message);
-    }
+  if (err instanceof WorkflowNotFoundError) return new ApiError('not_found', 'There is no such conversation or task.');
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isRuleCode(err.cause.type)) {
+    return new ApiError(err.cause.type, err.cause.message);
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new ApiError(503, 'temporal_busy', 'The conversation service did not answer in time; retry with the same message id.');
+    return new ApiError('temporal_busy', 'The conversation service did not answer in time; retry with the same message id.');
   }
   const grpcCode = (err as { code?: number }).code;
   // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: Temporal is unreachable.
   if (grpcCode === 14 || grpcCode === 4) {
-    return new ApiError(503, 'temporal_unavailable', 'The conversation service is unavailable; retry with the same message id.');
+    return new ApiError('temporal_unavailable', 'The conversation service is unavailable; retry with the same message id.');
   }
   if ((err as { name?: string }).name === 'MongoServerSelectionError' || (err as { name?: string }).name === 'MongoNetworkError') {
-    return new ApiError(503, 'database_unavailable', 'The database is unavailable; retry shortly.');
+    return new ApiError('database_unavailable', 'The database is unavailable; retry shortly.');
   }
-  return new ApiError(500, 'internal_error', 'Something went wrong on our side.');
+  return new ApiError('internal_error', 'Something went wrong on our side.');
 }
 
+/** Body-parser failures arrive as HTTP errors with a type. */
+const BODY_PARSER_ERRORS: Record<string, [ApiErrorCode, string]> = {
+  'entity.parse.failed': ['malformed_json', 'The body is not valid JSON.'],
+  'entity.too.large': ['body_too_large', 'The body is too large.'],
+  'encoding.unsupported': ['unsupported_encoding', 'Send UTF-8 JSON.'],
+  'charset.unsupported': ['unsupported_encoding', 'Send UTF-8 JSON.'],
+};
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  // Body-parser failures arrive as HTTP errors with a type.
-  const type = (err as { type?: string }).type;
-  let apiError: ApiError;
-  if (type === 'entity.parse.failed') apiError = new ApiError(400, 'malformed_json', 'The body is not valid JSON.');
-  else if (type === 'entity.too.large') apiError = new ApiError(413, 'body_too_large', 'The body is too large.');
-  else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    apiError = new ApiError(415, 'unsupported_encoding', 'Send UTF-8 JSON.');
-  } else apiError = toApiError(err);
+  const parserError = BODY_PARSER_ERRORS[(err as { type?: string }).type ?? ''];
+  const apiError = parserError ? new ApiError(...parserError) : toApiError(err);
   if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
   res.status(apiError.status).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
 };

@@ -64,7 +64,7 @@ function limitBy(buckets: TokenBuckets, keyOf: (req: Parameters<RequestHandler>[
     const result = buckets.take(keyOf(req));
     if (!result.allowed) {
       res.setHeader('retry-after', String(result.retryAfterSeconds));
-      throw new ApiError(429, 'rate_limited', `Too many requests; retry after ${result.retryAfterSeconds} s.`);
+      throw new ApiError('rate_limited', `Too many requests; retry after ${result.retryAfterSeconds} s.`);
     }
     next();
   };

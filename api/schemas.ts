@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { MAX_MESSAGE_LENGTH } from '../domain/conversation';
+import { MAX_CLIENT_ID_LENGTH } from '../domain/rules';
 
 // One schema per request body and query; the OpenAPI document is generated from these same
 // schemas, so validation and documentation cannot drift apart.
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only, at most 100');
+const id = z
+  .string()
+  .max(MAX_CLIENT_ID_LENGTH)
+  .regex(/^[A-Za-z0-9_-]+$/, `letters, digits, _ and - only, at most ${MAX_CLIENT_ID_LENGTH}`);
 // The same limits the workflows enforce, so the document tells clients the truth (over it: 413).
 const messageText = z.string().max(MAX_MESSAGE_LENGTH);
 /** Agents may write twice what a customer may (the human-task rules' limit). */

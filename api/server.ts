@@ -10,7 +10,7 @@ import { temporal as temporalProto } from '@temporalio/proto';
 import type { Connection as MongoConnection } from 'mongoose';
 import type { Env } from '../config/env';
 import { loadSupportConfig } from '../config/env';
-import { createLogger } from '../config/logger';
+import { createLogger } from '../app/logger';
 import { connectDatabase } from '../db/models';
 import { Auth } from './auth';
 import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
@@ -68,9 +68,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(modelRoutes(deps));
   app.use((req, res, next) => {
     const allowed = documentedMethods(req.path);
-    if (!allowed) return next(new ApiError(404, 'route_not_found', 'There is no such route.'));
+    if (!allowed) return next(new ApiError('route_not_found', 'There is no such route.'));
     res.setHeader('allow', allowed.join(', '));
-    next(new ApiError(405, 'method_not_allowed', `This route answers ${allowed.join(', ')}.`));
+    next(new ApiError('method_not_allowed', `This route answers ${allowed.join(', ')}.`));
   });
   app.use(errorHandler);
   return app;
@@ -86,14 +86,14 @@ const answerOptions: RequestHandler = (req, res, next) => {
 
 /** The JSON parser would silently turn malformed UTF-8 into U+FFFD; refuse it instead. */
 function rejectInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
-  if (!isUtf8(body)) throw new ApiError(400, 'invalid_utf8', 'The body is not valid UTF-8.');
+  if (!isUtf8(body)) throw new ApiError('invalid_utf8', 'The body is not valid UTF-8.');
 }
 
 /** Bodies must be JSON: anything else is refused before it is parsed. */
 const requireJsonBodies: RequestHandler = (req, _res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is('application/json')) {
-    next(new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.'));
+    next(new ApiError('unsupported_media_type', 'Send the body as application/json.'));
     return;
   }
   next();
@@ -177,7 +177,6 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
-    modelActivities: env.OLLAMA_HOST ? 'remote' : 'local',
     models,
     auth,
     supportConfig,

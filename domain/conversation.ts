@@ -14,19 +14,11 @@ import { routeHandoff } from './routing';
 import { offHoursNotice } from './off-hours';
 import { fillPlaceholders, placeholderValues } from './placeholders';
 import { isAffirmative } from './text';
+import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
+import { aiReplyId, handoffNoticeId, handoffWorkflowId, holdingReplyId, isHandoffNotice, isHoldingReply, resolvedNoticeId } from './ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
-/** A rule broken by a request; `code` is stable and reaches API clients unchanged. */
-export class ConversationRuleError extends Error {
-  override readonly name = 'ConversationRuleError';
-  constructor(
-    readonly code: 'empty_message' | 'message_too_long' | 'conversation_closed' | 'invalid_rating' | 'not_in_handoff',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface Handoff {
   /** Workflow id of the human task: `handoff-<conversationId>-<n>`. */
@@ -143,18 +135,22 @@ export class Conversation {
 
   validateOpen(): void {
     if (this.state.status === 'closed') {
-      throw new ConversationRuleError('conversation_closed', 'This conversation is closed; start a new one.');
+      throw new RuleViolation('conversation_closed', 'This conversation is closed; start a new one.');
     }
   }
 
   /** Checked before anything is written to history (the Update validator). */
-  validateCustomerMessage(text: string): void {
+  validateCustomerMessage(messageId: string, text: string): void {
+    if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > MAX_CLIENT_ID_LENGTH) {
+      throw new RuleViolation('invalid_message_id', `A message id is 1 to ${MAX_CLIENT_ID_LENGTH} characters.`);
+    }
+    if (typeof text !== 'string') throw new RuleViolation('empty_message', 'The message has no text.');
     this.validateOpen();
     if (text.trim().length === 0) {
-      throw new ConversationRuleError('empty_message', 'The message is empty.');
+      throw new RuleViolation('empty_message', 'The message is empty.');
     }
     if (text.length > MAX_MESSAGE_LENGTH) {
-      throw new ConversationRuleError(
+      throw new RuleViolation(
         'message_too_long',
         `The message has ${text.length} characters; the limit is ${MAX_MESSAGE_LENGTH}.`,
       );
@@ -162,7 +158,7 @@ export class Conversation {
   }
 
   addCustomerMessage(id: string, text: string, at: string): TranscriptMessage {
-    this.validateCustomerMessage(text);
+    this.validateCustomerMessage(id, text);
     const message: TranscriptMessage = { id, role: 'customer', text, at };
     this.state.transcript.push(message);
     return message;
@@ -225,7 +221,7 @@ export class Conversation {
   /** An AI reply: a grounded answer (with citations) or a reply without an article. */
   addAiAnswer(inReplyTo: string, answer: AnswerDraft, at: string): TranscriptMessage {
     const message: TranscriptMessage = {
-      id: `ai-${inReplyTo}`,
+      id: aiReplyId(inReplyTo),
       role: 'ai',
       text: answer.text,
       at,
@@ -248,7 +244,7 @@ export class Conversation {
   }
 
   nextHandoffId(): string {
-    return `handoff-${this.state.id}-${this.state.handoffs.length + 1}`;
+    return handoffWorkflowId(this.state.id, this.state.handoffs.length + 1);
   }
 
   /** From here on the AI stays silent; the returned notice tells the customer a person is coming. */
@@ -260,7 +256,7 @@ export class Conversation {
     const handoff: Handoff = { taskId: this.nextHandoffId(), ...input };
     this.state.handoffs.push(handoff);
     this.state.status = 'handoff';
-    const message: TranscriptMessage = { id: `handoff-notice-${inReplyTo}`, role: 'system', text: notice, at: input.at };
+    const message: TranscriptMessage = { id: handoffNoticeId(inReplyTo), role: 'system', text: notice, at: input.at };
     this.state.transcript.push(message);
     return { handoff, notice: message };
   }
@@ -301,11 +297,11 @@ export class Conversation {
     if (!away) return undefined;
     for (let i = this.state.transcript.length - 1; i >= 0; i--) {
       const m = this.state.transcript[i];
-      if (!m || m.id.startsWith('handoff-notice-')) break;
-      if (m.id.startsWith('holding-') || m.role === 'agent') return undefined;
+      if (!m || isHandoffNotice(m.id)) break;
+      if (isHoldingReply(m.id) || m.role === 'agent') return undefined;
     }
     const message: TranscriptMessage = {
-      id: `holding-${inReplyTo}`,
+      id: holdingReplyId(inReplyTo),
       role: 'system',
       text: `Thanks, I've added this to your conversation for our team. ${away}`,
       at,
@@ -333,14 +329,14 @@ export class Conversation {
     if (this.state.status !== 'handoff') return undefined;
     this.state.status = 'ai';
     if (!note) return undefined;
-    const message: TranscriptMessage = { id: `resolved-${this.state.handoffs.length}`, role: 'system', text: note, at };
+    const message: TranscriptMessage = { id: resolvedNoticeId(this.state.handoffs.length), role: 'system', text: note, at };
     this.state.transcript.push(message);
     return message;
   }
 
   validateRating(score: number): void {
     if (!Number.isInteger(score) || score < 1 || score > 5) {
-      throw new ConversationRuleError('invalid_rating', 'A rating is a whole number from 1 to 5.');
+      throw new RuleViolation('invalid_rating', 'A rating is a whole number from 1 to 5.');
     }
   }
 

@@ -2,18 +2,10 @@ import type { SupportConfig } from '../config/schema';
 import { raisePriority } from './routing';
 import { slaDeadline } from './sla-calendar';
 import type { CustomerProfile, EscalationReason, HandoffSummary, Priority } from './types';
+import { RuleViolation } from './rules';
 
 export type TaskStatus = 'waiting' | 'claimed' | 'resolved';
 
-export class TaskRuleError extends Error {
-  override readonly name = 'TaskRuleError';
-  constructor(
-    readonly code: 'already_claimed' | 'not_assignee' | 'task_resolved' | 'empty_text' | 'text_too_long',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export type SlaSettings = SupportConfig['sla'];
 export type SlaTarget = 'firstResponse' | 'nextResponse' | 'resolution';
@@ -139,7 +131,7 @@ export class HumanTask {
   validateClaim(): void {
     this.validateOpen();
     if (this.state.status === 'claimed') {
-      throw new TaskRuleError('already_claimed', `The task is already claimed by ${this.state.assignee}.`);
+      throw new RuleViolation('already_claimed', `The task is already claimed by ${this.state.assignee}.`);
     }
   }
 
@@ -152,13 +144,13 @@ export class HumanTask {
   validateAssignee(agentId: string): void {
     this.validateOpen();
     if (this.state.status !== 'claimed' || this.state.assignee !== agentId) {
-      throw new TaskRuleError('not_assignee', 'Only the agent who claimed the task can do that; claim it first.');
+      throw new RuleViolation('not_assignee', 'Only the agent who claimed the task can do that; claim it first.');
     }
   }
 
   validateText(text: string): void {
-    if (text.trim().length === 0) throw new TaskRuleError('empty_text', 'The text is empty.');
-    if (text.length > MAX_AGENT_TEXT) throw new TaskRuleError('text_too_long', `The limit is ${MAX_AGENT_TEXT} characters.`);
+    if (text.trim().length === 0) throw new RuleViolation('empty_text', 'The text is empty.');
+    if (text.length > MAX_AGENT_TEXT) throw new RuleViolation('text_too_long', `The limit is ${MAX_AGENT_TEXT} characters.`);
   }
 
   reply(agentId: string, at: string): void {
@@ -358,6 +350,6 @@ export class HumanTask {
   }
 
   private validateOpen(): void {
-    if (this.state.status === 'resolved') throw new TaskRuleError('task_resolved', 'The task is already resolved.');
+    if (this.state.status === 'resolved') throw new RuleViolation('task_resolved', 'The task is already resolved.');
   }
 }

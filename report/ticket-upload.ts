@@ -1,18 +1,9 @@
+import { RuleViolation } from '../domain/rules';
 import { parseCsvRecords, CsvError } from '../ai/csv';
 import type { AuditTicketInput } from '../db/audits';
 
 // Turns an uploaded ticket export (CSV or JSON) into tickets: an id, a date and a text per row, the
 // other columns kept as they are. Column names are found by common spellings unless given.
-
-export class TicketUploadError extends Error {
-  override readonly name = 'TicketUploadError';
-  constructor(
-    readonly code: 'malformed_upload' | 'missing_column' | 'duplicate_ticket_id' | 'no_tickets' | 'too_many_tickets',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ColumnNames {
   id?: string;
@@ -42,7 +33,7 @@ const USUAL_NAMES: Record<keyof ColumnNames, string[]> = {
 function findColumn(columns: string[], wanted: keyof ColumnNames, given: string | undefined): string | undefined {
   if (given !== undefined) {
     if (!columns.includes(given)) {
-      throw new TicketUploadError('missing_column', `no column "${given}" for ${wanted}; the columns are: ${columns.join(', ')}`);
+      throw new RuleViolation('missing_column', `no column "${given}" for ${wanted}; the columns are: ${columns.join(', ')}`);
     }
     return given;
   }
@@ -60,7 +51,7 @@ function readRecords(format: 'csv' | 'json', content: string): { columns: string
     try {
       return parseCsvRecords(content);
     } catch (err) {
-      if (err instanceof CsvError) throw new TicketUploadError('malformed_upload', `the CSV is malformed: ${err.message}`);
+      if (err instanceof CsvError) throw new RuleViolation('malformed_upload', `the CSV is malformed: ${err.message}`);
       throw err;
     }
   }
@@ -68,11 +59,11 @@ function readRecords(format: 'csv' | 'json', content: string): { columns: string
   try {
     parsed = JSON.parse(content);
   } catch {
-    throw new TicketUploadError('malformed_upload', 'the JSON content does not parse');
+    throw new RuleViolation('malformed_upload', 'the JSON content does not parse');
   }
   const rows = Array.isArray(parsed) ? parsed : (parsed as { tickets?: unknown })?.tickets;
   if (!Array.isArray(rows) || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
-    throw new TicketUploadError('malformed_upload', 'the JSON must be an array of ticket objects, or { "tickets": [...] }');
+    throw new RuleViolation('malformed_upload', 'the JSON must be an array of ticket objects, or { "tickets": [...] }');
   }
   const columns = [...new Set(rows.flatMap((r: object) => Object.keys(r)))];
   const records = rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, asText(v)])));
@@ -83,11 +74,11 @@ export function parseTicketUpload(format: 'csv' | 'json', content: string, given
   const { columns, records } = readRecords(format, content);
   const textColumn = findColumn(columns, 'text', given.text);
   if (!textColumn) {
-    throw new TicketUploadError('missing_column', `no text column found; name it with columns.text (the columns are: ${columns.join(', ')})`);
+    throw new RuleViolation('missing_column', `no text column found; name it with columns.text (the columns are: ${columns.join(', ')})`);
   }
   const idColumn = findColumn(columns, 'id', given.id);
   const dateColumn = findColumn(columns, 'date', given.date);
-  if (records.length > MAX_TICKETS) throw new TicketUploadError('too_many_tickets', `at most ${MAX_TICKETS} tickets per audit`);
+  if (records.length > MAX_TICKETS) throw new RuleViolation('too_many_tickets', `at most ${MAX_TICKETS} tickets per audit`);
 
   const used = new Set([textColumn, idColumn, dateColumn]);
   const tickets: AuditTicketInput[] = [];
@@ -107,8 +98,8 @@ export function parseTicketUpload(format: 'csv' | 'json', content: string, given
     tickets.push({ ticketId, date: dateColumn ? record[dateColumn]?.trim() || undefined : undefined, text: text.slice(0, MAX_TEXT_LENGTH), extra });
   });
   if (duplicates.length > 0) {
-    throw new TicketUploadError('duplicate_ticket_id', `ticket ids must be unique; repeated: ${duplicates.slice(0, 5).join(', ')}`);
+    throw new RuleViolation('duplicate_ticket_id', `ticket ids must be unique; repeated: ${duplicates.slice(0, 5).join(', ')}`);
   }
-  if (tickets.length === 0) throw new TicketUploadError('no_tickets', 'the upload holds no ticket with text');
+  if (tickets.length === 0) throw new RuleViolation('no_tickets', 'the upload holds no ticket with text');
   return { tickets, skipped, columns: { id: idColumn, date: dateColumn, text: textColumn } };
 }

@@ -9,7 +9,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { readSlaEvents } from '../db/tasks';
 import { agents, customer, startTandem, testEnv } from '../test/support/harness';
 import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
-import { conversationWorkflowId } from '../workflows/definitions';
+import { conversationWorkflowId } from '../domain/ids';
 
 /** Never overwrites a recording: older histories are what the replay test guards. */
 function save(kind: string, history: History): void {

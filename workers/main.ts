@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadEnv } from '../config/env';
-import { createLogger } from '../config/logger';
+import { createLogger } from '../app/logger';
 import { ensureRetrainingSchedule } from './retraining-schedule';
 import { createActivityRuntime, createWorkers } from './runtime';
 

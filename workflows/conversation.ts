@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -13,7 +12,9 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { Conversation, ConversationRuleError, type Decision, type MessageOutcome } from '../domain/conversation';
+import { Conversation, type Decision, type MessageOutcome } from '../domain/conversation';
+import { aiReplyId, handoffNoticeId, holdingReplyId } from '../domain/ids';
+import { rejectIfRuleBroken } from './rejections';
 import { summarizeForHandoff } from '../domain/handoff';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
 import {
@@ -78,6 +79,11 @@ const inProcessModel = {
     retry: { maximumAttempts: 2, initialInterval: '50 milliseconds' },
   }).summarizeHandoff,
 };
+const { modelPlacement } = proxyLocalActivities<Activities>({
+  summary: 'Ask the worker how it runs the model',
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '50 milliseconds' },
+});
 // Read models and webhooks must eventually happen, however long the database or receiver is away.
 const { projectConversation } = proxyActivities<Activities>({
   summary: 'Update the conversation read model',
@@ -92,7 +98,14 @@ const { notifyWebhook } = proxyActivities<Activities>({
 
 export async function conversationWorkflow(input: ConversationInput): Promise<{ status: string; messages: number }> {
   const { config } = input;
-  const { classifyMessage, answerQuestion, summarizeHandoff } = input.modelActivities === 'local' ? inProcessModel : modelServer;
+  // The worker says how it runs the model; conversations started before it did carry the API's choice.
+  let modelSteps: typeof inProcessModel | undefined;
+  const model = async (): Promise<typeof inProcessModel> => {
+    if (modelSteps) return modelSteps;
+    const placement = patched('worker-places-model') ? await modelPlacement() : (input.modelActivities ?? 'remote');
+    modelSteps = placement === 'local' ? inProcessModel : modelServer;
+    return modelSteps;
+  };
   const now = (): string => new Date().toISOString();
   const conversation = input.carriedState
     ? new Conversation(input.carriedState, config)
@@ -158,7 +171,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const route = conversation.route(reasons);
     let summary;
     try {
-      summary = await summarizeHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
+      summary = await (await model()).summarizeHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
     } catch {
       // The agent still needs a summary when the model is down: the deterministic one will do.
       summary = summarizeForHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
@@ -203,7 +216,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   /** A retried message (for example after continue-as-new) gets the outcome it got the first time. */
   const previousOutcome = (messageId: string): MessageOutcome => {
     const state = conversation.snapshot;
-    const reply = state.transcript.find((m) => [`ai-${messageId}`, `handoff-notice-${messageId}`, `holding-${messageId}`].includes(m.id));
+    const replyIds = [aiReplyId(messageId), handoffNoticeId(messageId), holdingReplyId(messageId)];
+    const reply = state.transcript.find((m) => replyIds.includes(m.id));
     return { conversationId: state.id, messageId, status: conversation.status, reply };
   };
 
@@ -214,7 +228,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   const understandAndAct = async (messageId: string, text: string): Promise<MessageOutcome> => {
     let decision: Decision;
     try {
-      const classification = await classifyMessage({ text, previous: conversation.followUpContext(messageId), config });
+      const classification = await (await model()).classifyMessage({ text, previous: conversation.followUpContext(messageId), config });
       decision = conversation.decide(messageId, classification);
     } catch (err) {
       decision = { kind: 'handoff', reasons: [{ code: 'llm_failure', detail: failureDetail(err) }] };
@@ -228,7 +242,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const classification = conversation.snapshot.transcript.find((m) => m.id === messageId)?.classification;
     if (!classification) throw new Error('classified message lost its classification');
     try {
-      const answer = await answerQuestion({
+      const answer = await (await model()).answerQuestion({
         question: text,
         classification,
         transcript: conversation.snapshot.transcript,
@@ -256,7 +270,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
       if (patched('understand-and-ground')) return await understandAndAct(messageId, text);
       let reasons: EscalationReason[];
       try {
-        const classification = await classifyMessage({ text, config });
+        const classification = await (await model()).classifyMessage({ text, config });
         reasons = conversation.classify(messageId, classification);
       } catch (err) {
         reasons = [{ code: 'llm_failure', detail: failureDetail(err) }];
@@ -266,7 +280,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
       const classification = message.classification;
       if (!classification) throw new Error('classified message lost its classification');
       try {
-        const answer = await answerQuestion({
+        const answer = await (await model()).answerQuestion({
           question: text,
           classification,
           transcript: conversation.snapshot.transcript,
@@ -287,14 +301,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     sendMessageUpdate,
     ({ messageId, text }) => serial.run(() => receive(messageId, text)),
     {
-      validator: ({ messageId, text }) => {
-        if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 200) {
-          throw ApplicationFailure.nonRetryable('messageId must be 1 to 200 characters', 'invalid_message_id');
-        }
-        if (typeof text !== 'string') throw ApplicationFailure.nonRetryable('text must be a string', 'invalid_text');
-        if (conversation.hasMessage(messageId)) return;
-        asUpdateRejection(() => conversation.validateCustomerMessage(text));
-      },
+      validator: ({ messageId, text }) =>
+        rejectIfRuleBroken(() => {
+          if (!conversation.hasMessage(messageId)) conversation.validateCustomerMessage(messageId, text);
+        }),
     },
   );
 
@@ -318,7 +328,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
           publish();
         }
       }),
-    { validator: (_request) => asUpdateRejection(() => conversation.validateOpen()) },
+    { validator: (_request) => rejectIfRuleBroken(() => conversation.validateOpen()) },
   );
 
   setHandler(
@@ -329,7 +339,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
         publish();
         return rating;
       }),
-    { validator: ({ score }) => asUpdateRejection(() => conversation.validateRating(score)) },
+    { validator: ({ score }) => rejectIfRuleBroken(() => conversation.validateRating(score)) },
   );
 
   setHandler(closeConversationUpdate, () =>
@@ -403,16 +413,6 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   await condition(allHandlersFinished);
   await background.idle();
   return { status: conversation.status, messages: conversation.snapshot.transcript.length };
-}
-
-/** Rejects an Update before it is written to history, with the rule's stable code. */
-function asUpdateRejection(check: () => void): void {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof ConversationRuleError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-    throw err;
-  }
 }
 
 function failureDetail(err: unknown): string {

@@ -10,14 +10,12 @@ import type { HumanTaskState } from '../domain/human-task';
 
 export const CONVERSATION_TASK_QUEUE = 'tandem-conversations';
 
-export const conversationWorkflowId = (conversationId: string): string => `conversation-${conversationId}`;
-
 export interface ConversationInput {
   conversationId: string;
   customer: CustomerProfile;
   config: SupportConfig;
   webhookUrl?: string;
-  /** 'local' for an in-process model (local activities); a model server's calls are ordinary activities. */
+  /** Set by the API in conversations started before the worker decided how it runs the model (read on replay only). */
   modelActivities?: 'local' | 'remote';
   /** Set when the workflow continues as new: the conversation so far. */
   carriedState?: ConversationState;
@@ -79,8 +77,6 @@ export const SkillQueueAttr = defineSearchAttributeKey('SkillQueue', 'KEYWORD');
 export const AssignedAgentAttr = defineSearchAttributeKey('AssignedAgent', 'KEYWORD');
 export const SlaBreachedAttr = defineSearchAttributeKey('SlaBreached', 'BOOL');
 
-export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
-
 export const claimTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('claimTask');
 export const replyToCustomerUpdate = defineUpdate<HumanTaskState, [{ agentId: string; replyId: string; text: string }]>(
   'replyToCustomer',
@@ -92,8 +88,6 @@ export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string
 export const taskQuery = defineQuery<HumanTaskState>('task');
 /** Hands the task straight to another agent, who then holds it as if they had claimed it. */
 export const transferToAgentUpdate = defineUpdate<HumanTaskState, [{ agentId: string; toAgentId: string }]>('transferToAgent');
-
-export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
 
 /** A ticket audit over tickets already stored in `audit_tickets`: the input stays small. */
 export interface AuditInput {

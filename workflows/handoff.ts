@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
@@ -9,7 +8,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskProjection } from '../db/tasks';
-import { HumanTask, TaskRuleError, type HumanTaskState, type SlaFiring } from '../domain/human-task';
+import { HumanTask, type HumanTaskState, type SlaFiring } from '../domain/human-task';
+import { RuleViolation } from '../domain/rules';
+import { conversationWorkflowId } from '../domain/ids';
+import { rejectIfRuleBroken } from './rejections';
 import {
   AssignedAgentAttr,
   PriorityAttr,
@@ -18,7 +20,6 @@ import {
   addNoteUpdate,
   agentMessageSignal,
   claimTaskUpdate,
-  conversationWorkflowId,
   customerWroteSignal,
   handoffResolvedSignal,
   releaseTaskUpdate,
@@ -120,7 +121,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       task.claim(agentId, now());
       return Promise.resolve(changed());
     },
-    { validator: (_claim) => asRejection(() => task.validateClaim()) },
+    { validator: (_claim) => rejectIfRuleBroken(() => task.validateClaim()) },
   );
 
   setHandler(
@@ -132,7 +133,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
     },
     {
       validator: ({ agentId, text }) =>
-        asRejection(() => {
+        rejectIfRuleBroken(() => {
           task.validateAssignee(agentId);
           task.validateText(text);
         }),
@@ -146,7 +147,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       await conversation.signal(agentMessageSignal, { id: noteId, agentId, text, internal: true });
       return changed();
     },
-    { validator: ({ text }) => asRejection(() => task.validateText(text)) },
+    { validator: ({ text }) => rejectIfRuleBroken(() => task.validateText(text)) },
   );
 
   setHandler(
@@ -155,7 +156,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       task.release(agentId, now(), 'released by the agent');
       return Promise.resolve(changed());
     },
-    { validator: ({ agentId }) => asRejection(() => task.validateAssignee(agentId)) },
+    { validator: ({ agentId }) => rejectIfRuleBroken(() => task.validateAssignee(agentId)) },
   );
 
   setHandler(
@@ -165,12 +166,11 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       return Promise.resolve(changed());
     },
     {
-      validator: ({ queue }) => {
-        asRejection(() => task.validateTransfer());
-        if (!input.config.queues.some((q) => q.id === queue)) {
-          throw ApplicationFailure.nonRetryable(`There is no queue ${queue}.`, 'unknown_queue');
-        }
-      },
+      validator: ({ queue }) =>
+        rejectIfRuleBroken(() => {
+          task.validateTransfer();
+          if (!input.config.queues.some((q) => q.id === queue)) throw new RuleViolation('unknown_queue', `There is no queue ${queue}.`);
+        }),
     },
   );
 
@@ -180,7 +180,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       task.transferToAgent(agentId, toAgentId, now());
       return Promise.resolve(changed());
     },
-    { validator: (_transfer) => asRejection(() => task.validateTransfer()) },
+    { validator: (_transfer) => rejectIfRuleBroken(() => task.validateTransfer()) },
   );
 
   setHandler(
@@ -190,7 +190,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       await conversation.signal(handoffResolvedSignal, { taskId: input.taskId, agentId, note });
       return changed();
     },
-    { validator: ({ agentId }) => asRejection(() => task.validateAssignee(agentId)) },
+    { validator: ({ agentId }) => rejectIfRuleBroken(() => task.validateAssignee(agentId)) },
   );
 
   setHandler(customerWroteSignal, ({ at }) => {
@@ -220,15 +220,6 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
   await slaEffects.idle();
   await projections.idle();
   return task.snapshot;
-}
-
-function asRejection(check: () => void): void {
-  try {
-    check();
-  } catch (err) {
-    if (err instanceof TaskRuleError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-    throw err;
-  }
 }
 
 const TARGET_LABEL = { firstResponse: 'first response', nextResponse: 'next response', resolution: 'resolution' } as const;

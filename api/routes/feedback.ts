@@ -1,31 +1,18 @@
 import { Router } from 'express';
-import { answerSubject, recordAnswerFlag } from '../../db/feedback';
-import { confirmCategory } from '../category-confirmation';
+import { confirmCategory, flagAnswer } from '../../app/feedback';
 import { currentAgent } from '../auth';
 import type { ApiDeps } from '../deps';
-import { ApiError } from '../errors';
 import { confirmCategoryBody, flagAnswerBody } from '../schemas';
 
-// Agents teach the AI: a flagged answer (with a correction, which becomes a knowledge-base draft at
-// the next retraining) and a confirmed category (which becomes a training example). Both are linked
-// to the message and the model version that produced it.
-
 export function feedbackRoutes(deps: ApiDeps): Router {
-  const { auth, models } = deps;
   const router = Router();
 
-  router.post('/v1/feedback', auth.agent, async (req, res) => {
-    const body = flagAnswerBody.parse(req.body);
-    const subject = await answerSubject(models, body.conversationId, body.messageId);
-    if (!subject) throw new ApiError(404, 'not_found', 'There is no such AI answer in this conversation.');
-    const flag = { agentId: currentAgent(res).id, kind: body.kind, correctedAnswer: body.correctedAnswer, comment: body.comment };
-    const feedbackId = await recordAnswerFlag(models, subject, flag, new Date());
-    res.status(201).json({ feedbackId, modelVersion: subject.modelVersion ?? null });
+  router.post('/v1/feedback', deps.auth.agent, async (req, res) => {
+    res.status(201).json(await flagAnswer(deps, currentAgent(res).id, flagAnswerBody.parse(req.body)));
   });
 
-  router.post('/v1/feedback/category', auth.agent, async (req, res) => {
-    const body = confirmCategoryBody.parse(req.body);
-    res.status(201).json(await confirmCategory(deps, { ...body, agentId: currentAgent(res).id }));
+  router.post('/v1/feedback/category', deps.auth.agent, async (req, res) => {
+    res.status(201).json(await confirmCategory(deps, currentAgent(res).id, confirmCategoryBody.parse(req.body)));
   });
 
   return router;

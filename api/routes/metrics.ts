@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { computeSupportMetrics, productCounts } from '../../db/metrics';
+import { productCounts, supportMetrics } from '../../app/metrics';
 import type { ApiDeps } from '../deps';
 import { metricsQuery } from '../schemas';
-
-const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * Support metrics as JSON for operators, and Prometheus metrics. `/metrics` needs an operator key
@@ -12,7 +10,7 @@ const DEFAULT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
  * with `authorization: { credentials: <operator key> }` in the Prometheus job.
  */
 export function metricsRoutes(deps: ApiDeps): Router {
-  const { auth, models, supportConfig } = deps;
+  const { auth } = deps;
   const router = Router();
 
   // One registry per app, so several apps in one process (tests) do not clash.
@@ -20,7 +18,7 @@ export function metricsRoutes(deps: ApiDeps): Router {
   collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
   // Counted from the read models at scrape time: correct whichever API replica is scraped.
   let counts: Promise<Awaited<ReturnType<typeof productCounts>>> | undefined;
-  const freshCounts = () => (counts ??= productCounts(models).finally(() => setImmediate(() => (counts = undefined))));
+  const freshCounts = () => (counts ??= productCounts(deps).finally(() => setImmediate(() => (counts = undefined))));
   const gauge = (name: string, help: string, label: string, pick: (c: Awaited<ReturnType<typeof productCounts>>) => Record<string, number>) =>
     new Gauge({
       name,
@@ -44,10 +42,7 @@ export function metricsRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/v1/metrics', auth.operator, async (req, res) => {
-    const q = metricsQuery.parse(req.query);
-    const until = new Date();
-    const since = q.since ? new Date(q.since) : new Date(until.getTime() - DEFAULT_WINDOW_MS);
-    res.json(await computeSupportMetrics(models, { since, until, config: supportConfig }));
+    res.json(await supportMetrics(deps, metricsQuery.parse(req.query)));
   });
 
   return router;

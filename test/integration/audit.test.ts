@@ -1,12 +1,12 @@
 import { NativeConnection } from '@temporalio/worker';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { formatCsv } from '../../ai/csv';
-import { createLogger } from '../../config/logger';
+import { createLogger } from '../../app/logger';
 import { PARETO_CHART_SIZE } from '../../report/pareto-chart';
 import { createActivityRuntime, createWorkers, type WorkerActivities } from '../../workers/runtime';
 import { startTandem, workflowBundle, type Tandem } from '../support/harness';
 import { pngSize } from '../support/png-size';
-import { auditWorkflowId } from '../../workflows/definitions';
+import { auditWorkflowId } from '../../domain/ids';
 
 // Ticket audits through the real API, worker, Temporal and FerretDB, with the embedded model.
 

@@ -1,7 +1,7 @@
 import { customer, startTandem, testEnv, type Tandem } from '../support/harness';
 import { ANSWERABLE_QUESTIONS } from '../support/questions';
 import { writeSupportConfig } from '../support/support-config';
-import { conversationWorkflowId } from '../../workflows/definitions';
+import { conversationWorkflowId } from '../../domain/ids';
 
 // A long conversation moves to a new workflow run before its history grows too large, carrying
 // everything: the customer notices nothing, and a retried message is still applied once.

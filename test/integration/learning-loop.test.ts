@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { createLogger } from '../../config/logger';
+import { createLogger } from '../../app/logger';
 import { formatCsv, readLabelledRows } from '../../ai/csv';
 import { ensureRetrainingSchedule } from '../../workers/retraining-schedule';
 import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
-import { createLogger } from '../../config/logger';
+import { createLogger } from '../../app/logger';
 import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import { startStack, stopStack } from '../../scripts/stack/services';

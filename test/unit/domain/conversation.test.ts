@@ -1,6 +1,7 @@
 import defaultConfig from '../../../config/support.default.json';
 import { supportConfigSchema } from '../../../config/schema';
-import { Conversation, ConversationRuleError } from '../../../domain/conversation';
+import { Conversation } from '../../../domain/conversation';
+import { RuleViolation } from '../../../domain/rules';
 import type { Classification } from '../../../domain/types';
 
 const config = supportConfigSchema.parse(defaultConfig);
@@ -19,23 +20,33 @@ function open(customer = { id: 'c1', name: 'Dana Scully', email: 'dana@example.c
 }
 
 describe('Conversation', () => {
-  test('when a message is empty, too long or the conversation is closed, then it is refused with a stable code', () => {
+  test('when a message id is missing or too long, or the message is empty, too long or the conversation is closed, then it is refused with a stable code', () => {
     const conversation = open();
     const codeOf = (fn: () => void) => {
       try {
         fn();
       } catch (err) {
-        return (err as ConversationRuleError).code;
+        return (err as RuleViolation).code;
       }
       return 'accepted';
     };
 
-    const empty = codeOf(() => conversation.validateCustomerMessage('  '));
-    const long = codeOf(() => conversation.validateCustomerMessage('x'.repeat(4001)));
+    const noId = codeOf(() => conversation.validateCustomerMessage('', 'hello'));
+    const longId = codeOf(() => conversation.validateCustomerMessage('m'.repeat(101), 'hello'));
+    const fine = codeOf(() => conversation.validateCustomerMessage('m'.repeat(100), 'hello'));
+    const empty = codeOf(() => conversation.validateCustomerMessage('m1', '  '));
+    const long = codeOf(() => conversation.validateCustomerMessage('m1', 'x'.repeat(4001)));
     conversation.close();
-    const closed = codeOf(() => conversation.validateCustomerMessage('hello'));
+    const closed = codeOf(() => conversation.validateCustomerMessage('m1', 'hello'));
 
-    expect([empty, long, closed]).toEqual(['empty_message', 'message_too_long', 'conversation_closed']);
+    expect([noId, longId, fine, empty, long, closed]).toEqual([
+      'invalid_message_id',
+      'invalid_message_id',
+      'accepted',
+      'empty_message',
+      'message_too_long',
+      'conversation_closed',
+    ]);
   });
 
   test('when an informational question is classified, then no rule fires and the AI may answer', () => {
@@ -116,7 +127,7 @@ describe('Conversation', () => {
     const rating = conversation.rate(4, undefined, at);
 
     expect(rating.handler).toBe('dana');
-    expect(() => conversation.rate(6, undefined, at)).toThrow(ConversationRuleError);
+    expect(() => conversation.rate(6, undefined, at)).toThrow(RuleViolation);
   });
 });
 

@@ -1,4 +1,5 @@
-import { HumanTask, TaskRuleError, type SlaSettings } from '../../../domain/human-task';
+import { HumanTask, type SlaSettings } from '../../../domain/human-task';
+import type { RuleViolation } from '../../../domain/rules';
 import { config, dana } from './builders';
 
 // The task's rules and SLA clocks as plain code: time is whatever the test says it is.
@@ -167,7 +168,7 @@ describe('task rules', () => {
     const task = newTask();
     task.claim('dana', at(0));
 
-    expect(() => task.claim('sam', at(1))).toThrow(expect.objectContaining({ code: 'already_claimed' }) as TaskRuleError);
+    expect(() => task.claim('sam', at(1))).toThrow(expect.objectContaining({ code: 'already_claimed' }) as RuleViolation);
   });
 
   it('when a task is resolved, then nothing else may happen to it and no timer runs', () => {
@@ -175,7 +176,7 @@ describe('task rules', () => {
     task.claim('dana', at(0));
     task.resolve('dana', 'ok', at(1 * SECOND));
 
-    expect(() => task.claim('sam', at(2))).toThrow(expect.objectContaining({ code: 'task_resolved' }) as TaskRuleError);
+    expect(() => task.claim('sam', at(2))).toThrow(expect.objectContaining({ code: 'task_resolved' }) as RuleViolation);
     expect(task.pendingTimers()).toEqual([]);
     expect(task.fireDue(T0 + HOUR)).toEqual([]);
   });

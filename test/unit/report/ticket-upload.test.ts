@@ -1,4 +1,5 @@
-import { parseTicketUpload, TicketUploadError } from '../../../report/ticket-upload';
+import { RuleViolation } from '../../../domain/rules';
+import { parseTicketUpload } from '../../../report/ticket-upload';
 
 // The CSV side of an audit upload, as the operator who uploads an export sees it.
 
@@ -22,7 +23,7 @@ describe('a CSV ticket upload', () => {
     const attempt = (): unknown => parseTicketUpload('csv', 'id,text\n1,fine\n2,"never closed\n3,more\n');
 
     // Assert
-    expect(attempt).toThrow(TicketUploadError);
+    expect(attempt).toThrow(RuleViolation);
     expect(attempt).toThrow(expect.objectContaining({ code: 'malformed_upload', message: expect.stringMatching('the CSV is malformed: a quoted field opened on line 3 is never closed') }));
   });
 });

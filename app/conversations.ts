@@ -1,0 +1,157 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
+import type { MessageOutcome, Rating } from '../domain/conversation';
+import { conversationWorkflowId, humanRequestUpdateId, newConversationId } from '../domain/ids';
+import type { CustomerProfile } from '../domain/types';
+import { conversationWorkflow } from '../workflows/conversation';
+import {
+  ConversationStatusAttr,
+  CustomerIdAttr,
+  conversationQuery,
+  messagesAfterQuery,
+  rateConversationUpdate,
+  requestHumanUpdate,
+  sendMessageUpdate,
+  type ConversationInput,
+  type CustomerMessage,
+} from '../workflows/definitions';
+import type { AppContext } from './context';
+import { AppError, found } from './errors';
+
+// A customer's conversation with the AI: start it, send messages, ask for a person, rate it, read it.
+
+export interface StartConversation {
+  conversationId?: string;
+  customer: CustomerProfile;
+  webhookUrl?: string;
+  firstMessage?: CustomerMessage;
+}
+
+/** Starts the conversation (a second start with the same id joins the first) and answers its first message. */
+export async function startConversation(
+  ctx: AppContext,
+  request: StartConversation,
+): Promise<{ conversationId: string; outcome?: MessageOutcome }> {
+  const conversationId = request.conversationId ?? newConversationId();
+  const input: ConversationInput = { conversationId, customer: request.customer, config: ctx.supportConfig, webhookUrl: request.webhookUrl };
+  const startOptions = {
+    workflowId: conversationWorkflowId(conversationId),
+    taskQueue: ctx.taskQueue,
+    args: [input] as [ConversationInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    typedSearchAttributes: [
+      { key: CustomerIdAttr, value: request.customer.id },
+      { key: ConversationStatusAttr, value: 'ai' },
+    ],
+    staticSummary: `Support conversation ${conversationId} with customer ${request.customer.id}`,
+  };
+  if (!request.firstMessage) {
+    await ctx.temporal.workflow.start(conversationWorkflow, startOptions);
+    return { conversationId };
+  }
+  const outcome = await ctx.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+    args: [request.firstMessage],
+    updateId: request.firstMessage.messageId,
+    startWorkflowOperation: new WithStartWorkflowOperation(conversationWorkflow, startOptions),
+  });
+  return { conversationId, outcome };
+}
+
+export function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome> {
+  return updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: message.messageId });
+}
+
+/** The customer asks for a person by button; `requestId` makes a retried click count once. */
+export function requestHuman(ctx: AppContext, conversationId: string, request: { requestId: string; note?: string }): Promise<MessageOutcome> {
+  return updateConversation(ctx, conversationId, requestHumanUpdate, { args: [request], updateId: humanRequestUpdateId(request.requestId) });
+}
+
+export function rateConversation(ctx: AppContext, conversationId: string, rating: { score: number; comment?: string }): Promise<Rating> {
+  return updateConversation(ctx, conversationId, rateConversationUpdate, { args: [rating] });
+}
+
+export async function listConversations(ctx: AppContext, filter: Parameters<typeof listStoredConversations>[1]) {
+  const rows = await listStoredConversations(ctx.models, filter);
+  return rows.map((c) => ({
+    conversationId: c._id,
+    customerId: c.customerId,
+    status: c.status,
+    category: c.category,
+    escalationReasons: c.escalationReasons,
+    queue: c.queue,
+    priority: c.priority,
+    messageCount: c.messageCount,
+    rating: c.rating?.score,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  }));
+}
+
+/** The conversation as the customer sees it: from the workflow, or from the read model once its history is gone. */
+export async function readConversation(ctx: AppContext, conversationId: string) {
+  try {
+    const view = await conversationHandle(ctx, conversationId).query(conversationQuery);
+    return {
+      conversationId,
+      status: view.status,
+      customer: view.customer,
+      category: view.category,
+      handoffs: view.handoffs.map((h) => ({ taskId: h.taskId, reasons: h.reasons, queue: h.queue, priority: h.priority, at: h.at })),
+      rating: view.rating,
+      createdAt: view.createdAt,
+      transcript: view.transcript.filter((m) => !m.internal),
+    };
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // Workflow history is gone (retention): the read model still has the conversation.
+    const [record, messages] = await Promise.all([readStoredConversation(ctx.models, conversationId), readTranscript(ctx.models, conversationId)]);
+    const conversation = found(record, 'conversation');
+    return {
+      conversationId,
+      status: conversation.status,
+      customer: conversation.customer,
+      category: conversation.category,
+      rating: conversation.rating,
+      createdAt: conversation.createdAt,
+      transcript: messages
+        .filter((m) => !m.internal)
+        .map((m) => ({ id: m.messageId, role: m.role, text: m.text, at: m.at, citations: m.citations, authorId: m.authorId })),
+    };
+  }
+}
+
+/** Transcript messages after the first `after`, for a live stream; not_found when there is no such conversation. */
+export function messagesAfter(ctx: AppContext, conversationId: string, after: number) {
+  return conversationHandle(ctx, conversationId).query(messagesAfterQuery, after);
+}
+
+function conversationHandle(ctx: AppContext, conversationId: string) {
+  return ctx.temporal.workflow.getHandle(conversationWorkflowId(conversationId));
+}
+
+/**
+ * Sends an Update to the conversation. One that lands on a run finishing with continue-as-new is
+ * sent again to the new run (same update id, so it is applied once); one that lands on a finished
+ * conversation is refused as closed, and on none at all as not found.
+ */
+async function updateConversation<Ret, Args extends [unknown, ...unknown[]]>(
+  ctx: AppContext,
+  conversationId: string,
+  update: UpdateDefinition<Ret, Args>,
+  options: { args: Args; updateId?: string },
+): Promise<Ret> {
+  const send = () => conversationHandle(ctx, conversationId).executeUpdate(update, options);
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw err;
+    const description = await conversationHandle(ctx, conversationId)
+      .describe()
+      .catch(() => undefined);
+    if (found(description, 'conversation').status.name !== 'RUNNING') {
+      throw new AppError('conversation_closed', 'This conversation is closed; start a new one.');
+    }
+    return send();
+  }
+}

@@ -1,0 +1,30 @@
+// Every id the system mints or derives, in one place: workflow ids (what operators look up in the
+// Temporal UI), Update ids (what makes a retried request apply once) and transcript message ids.
+
+/** A fresh random id; only use cases mint ids, never workflow code (it must replay the same). */
+const randomId = (): string => globalThis.crypto.randomUUID();
+
+export const newConversationId = randomId;
+export const newAuditId = randomId;
+export const newArticleId = (): string => `kb-${randomId()}`;
+export const newDatasetId = (): string => `dataset-${randomId()}`;
+export const newTrainingId = (): string => `training-${randomId()}`;
+/** One on-demand retraining per instant: a double click starts one run, not two. */
+export const retrainingId = (requestedAt: Date): string => `retraining-${requestedAt.toISOString()}`;
+
+export const conversationWorkflowId = (conversationId: string): string => `conversation-${conversationId}`;
+export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
+export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
+
+/** Update ids of the clients' retriable actions, from the id the client sent. */
+export const humanRequestUpdateId = (requestId: string): string => `human-${requestId}`;
+export const agentReplyId = (actionId: string): string => `agent-${actionId}`;
+export const agentNoteId = (actionId: string): string => `note-${actionId}`;
+
+/** Transcript ids of what answers a customer message, derived from its id so a retry finds them. */
+export const aiReplyId = (messageId: string): string => `ai-${messageId}`;
+export const handoffNoticeId = (messageId: string): string => `handoff-notice-${messageId}`;
+export const holdingReplyId = (messageId: string): string => `holding-${messageId}`;
+export const isHandoffNotice = (transcriptId: string): boolean => transcriptId.startsWith('handoff-notice-');
+export const isHoldingReply = (transcriptId: string): boolean => transcriptId.startsWith('holding-');
+export const resolvedNoticeId = (handoffCount: number): string => `resolved-${handoffCount}`;
