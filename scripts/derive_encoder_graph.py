@@ -13,7 +13,6 @@ the sha256 in the lock file. Idempotent: a target already holding that hash is l
 
 usage: derive_encoder_graph.py LOCK_FILE ENCODER_DIR
 """
-import hashlib
 import json
 import os
 import sys
@@ -22,13 +21,7 @@ import tempfile
 import onnx
 from onnx import TensorProto, helper
 
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from install_weights import sha256_of
 
 
 def keep_weights_int8(model):
