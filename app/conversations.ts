@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
 import type { MessageOutcome, Rating } from '../domain/conversation';
-import { conversationWorkflowId, humanRequestUpdateId, newConversationId } from '../domain/ids';
+import { conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
 import { conversationWorkflow } from '../workflows/conversation';
 import {
@@ -52,14 +53,14 @@ export async function startConversation(
   }
   const outcome = await ctx.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
     args: [request.firstMessage],
-    updateId: request.firstMessage.messageId,
+    updateId: updateIdOf(request.firstMessage),
     startWorkflowOperation: new WithStartWorkflowOperation(conversationWorkflow, startOptions),
   });
   return { conversationId, outcome };
 }
 
 export function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome> {
-  return updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: message.messageId });
+  return updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: updateIdOf(message) });
 }
 
 /** The customer asks for a person by button; `requestId` makes a retried click count once. */
@@ -124,6 +125,10 @@ export async function readConversation(ctx: AppContext, conversationId: string) 
 /** Transcript messages after the first `after`, for a live stream; not_found when there is no such conversation. */
 export function messagesAfter(ctx: AppContext, conversationId: string, after: number) {
   return conversationHandle(ctx, conversationId).query(messagesAfterQuery, after);
+}
+
+function updateIdOf(message: CustomerMessage): string {
+  return messageUpdateId(message.messageId, createHash('sha256').update(message.text).digest('base64url').slice(0, 16));
 }
 
 function conversationHandle(ctx: AppContext, conversationId: string) {

@@ -18,6 +18,8 @@ import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
 import { aiReplyId, handoffNoticeId, handoffWorkflowId, holdingReplyId, isHandoffNotice, isHoldingReply, resolvedNoticeId } from './ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
+/** C0 controls and DEL, but tab and line breaks, which people type. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 
 export interface Handoff {
@@ -139,26 +141,34 @@ export class Conversation {
     }
   }
 
-  /** Checked before anything is written to history (the Update validator). */
+  /**
+   * Checked before anything is written to history (the Update validator), and only there: the
+   * handler and its replay add what passed. A retry (same id, same text) passes and gets the first
+   * answer; the same id with another text is refused, as idempotency keys are.
+   */
   validateCustomerMessage(messageId: string, text: string): void {
     if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > MAX_CLIENT_ID_LENGTH) {
       throw new RuleViolation('invalid_message_id', `A message id is 1 to ${MAX_CLIENT_ID_LENGTH} characters.`);
     }
     if (typeof text !== 'string') throw new RuleViolation('empty_message', 'The message has no text.');
+    const earlier = this.state.transcript.find((m) => m.id === messageId && m.role === 'customer');
+    if (earlier) {
+      if (earlier.text !== text) throw new RuleViolation('message_id_reused', 'This message id was used for another text; send a new id.');
+      return;
+    }
     this.validateOpen();
     if (text.trim().length === 0) {
       throw new RuleViolation('empty_message', 'The message is empty.');
     }
     if (text.length > MAX_MESSAGE_LENGTH) {
-      throw new RuleViolation(
-        'message_too_long',
-        `The message has ${text.length} characters; the limit is ${MAX_MESSAGE_LENGTH}.`,
-      );
+      throw new RuleViolation('message_too_long', `The message has ${text.length} characters; the limit is ${MAX_MESSAGE_LENGTH}.`);
+    }
+    if (CONTROL_CHARACTERS.test(text)) {
+      throw new RuleViolation('control_characters', 'The message holds control characters (such as NUL); send plain text.');
     }
   }
 
   addCustomerMessage(id: string, text: string, at: string): TranscriptMessage {
-    this.validateCustomerMessage(id, text);
     const message: TranscriptMessage = { id, role: 'customer', text, at };
     this.state.transcript.push(message);
     return message;

@@ -16,6 +16,13 @@ export const conversationWorkflowId = (conversationId: string): string => `conve
 export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
 export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
 
+/**
+ * The Update id of a customer message: its id and a digest of its text. Temporal answers a repeated
+ * Update id with the first result without asking the workflow, so a reused id with another text gets
+ * a new Update id and reaches the validator, which refuses it (message_id_reused).
+ */
+export const messageUpdateId = (messageId: string, textDigest: string): string => `${messageId}:${textDigest}`;
+
 /** Update ids of the clients' retriable actions, from the id the client sent. */
 export const humanRequestUpdateId = (requestId: string): string => `human-${requestId}`;
 export const agentReplyId = (actionId: string): string => `agent-${actionId}`;

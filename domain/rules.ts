@@ -4,8 +4,10 @@
 export const RULE_CODES = [
   // a customer message
   'invalid_message_id',
+  'message_id_reused',
   'empty_message',
   'message_too_long',
+  'control_characters',
   'conversation_closed',
   'invalid_rating',
   // an agent's action on a human task

@@ -302,9 +302,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     ({ messageId, text }) => serial.run(() => receive(messageId, text)),
     {
       validator: ({ messageId, text }) =>
-        rejectIfRuleBroken(() => {
-          if (!conversation.hasMessage(messageId)) conversation.validateCustomerMessage(messageId, text);
-        }),
+        rejectIfRuleBroken(() => conversation.validateCustomerMessage(messageId, text)),
     },
   );
 

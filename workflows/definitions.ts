@@ -24,7 +24,7 @@ export interface ConversationInput {
 }
 
 export interface CustomerMessage {
-  /** The client's message id; also the Update id, so a retried POST is applied once. */
+  /** The client's message id; with a digest of the text it is the Update id (domain/ids.ts), so a retried POST is applied once. */
   messageId: string;
   text: string;
 }

@@ -92,3 +92,32 @@ test.each([
 test('when the message is empty, then 422 empty_message', async () => {
   expect(await post(JSON.stringify({ messageId: 'empty', text: '   ' }))).toEqual({ status: 422, code: 'empty_message' });
 });
+
+test.each([
+  ['a NUL', 'where is my order\u0000 1001'],
+  ['an escape sequence', 'hello \u001b[31mred'],
+])('when the message holds %s, then 422 control_characters and nothing is added', async (_name, text) => {
+  const res = await post(JSON.stringify({ messageId: `control-${text.length}`, text }));
+
+  expect(res).toEqual({ status: 422, code: 'control_characters' });
+});
+
+test('when a message id is sent again with another text, then 409 message_id_reused; the same text gets the first answer', async () => {
+  const first = await fetch(messagesUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messageId: 'reused', text: 'how do i reset my password' }),
+  });
+  const firstReply = (await first.json()) as { reply: { id: string } };
+
+  const other = await post(JSON.stringify({ messageId: 'reused', text: 'cancel my order' }));
+  const retry = await fetch(messagesUrl, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messageId: 'reused', text: 'how do i reset my password' }),
+  });
+
+  expect(other).toEqual({ status: 409, code: 'message_id_reused' });
+  expect(retry.status).toBe(200);
+  expect(((await retry.json()) as { reply: { id: string } }).reply.id).toBe(firstReply.reply.id);
+});

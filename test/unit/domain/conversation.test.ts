@@ -20,7 +20,7 @@ function open(customer = { id: 'c1', name: 'Dana Scully', email: 'dana@example.c
 }
 
 describe('Conversation', () => {
-  test('when a message id is missing or too long, or the message is empty, too long or the conversation is closed, then it is refused with a stable code', () => {
+  test('when a message id is missing, too long or reused for another text, or the message is empty, too long, holds control characters or the conversation is closed, then it is refused with a stable code', () => {
     const conversation = open();
     const codeOf = (fn: () => void) => {
       try {
@@ -36,16 +36,28 @@ describe('Conversation', () => {
     const fine = codeOf(() => conversation.validateCustomerMessage('m'.repeat(100), 'hello'));
     const empty = codeOf(() => conversation.validateCustomerMessage('m1', '  '));
     const long = codeOf(() => conversation.validateCustomerMessage('m1', 'x'.repeat(4001)));
+    const control = codeOf(() => conversation.validateCustomerMessage('m1', 'hi\u0000there'));
+    const multiline = codeOf(() => conversation.validateCustomerMessage('m1', 'line one\n\tline two\r\n'));
+    conversation.addCustomerMessage('m2', 'where is my parcel', '2026-12-03T10:00:00.000Z');
+    const retried = codeOf(() => conversation.validateCustomerMessage('m2', 'where is my parcel'));
+    const reused = codeOf(() => conversation.validateCustomerMessage('m2', 'cancel it'));
     conversation.close();
     const closed = codeOf(() => conversation.validateCustomerMessage('m1', 'hello'));
 
-    expect([noId, longId, fine, empty, long, closed]).toEqual([
+    const retriedWhenClosed = codeOf(() => conversation.validateCustomerMessage('m2', 'where is my parcel'));
+
+    expect([noId, longId, fine, empty, long, control, multiline, retried, reused, closed, retriedWhenClosed]).toEqual([
       'invalid_message_id',
       'invalid_message_id',
       'accepted',
       'empty_message',
       'message_too_long',
+      'control_characters',
+      'accepted',
+      'accepted',
+      'message_id_reused',
       'conversation_closed',
+      'accepted',
     ]);
   });
 
