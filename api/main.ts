@@ -1,8 +1,11 @@
+import { exitOnUnhandledFailures } from '../app/process-failures';
+import { createLogger } from '../app/logger';
 import { ConfigError, loadEnv } from '../config/env';
 import { startWebServer, stopWebServer } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  exitOnUnhandledFailures(createLogger('api', env.LOG_LEVEL));
   await startWebServer(env);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

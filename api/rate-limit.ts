@@ -70,8 +70,16 @@ function limitBy(buckets: TokenBuckets, keyOf: (req: Parameters<RequestHandler>[
   };
 }
 
-/** Middlewares that go after the credential check, so only a valid credential spends its own budget. */
-export function createRateLimits(settings: RateLimitSettings): { perConversation: RequestHandler; perApiKey: RequestHandler } {
+export interface RateLimits {
+  perConversation: RequestHandler;
+  perApiKey: RequestHandler;
+}
+
+/**
+ * Middlewares that go after the credential check, so only a valid credential spends its own budget.
+ * Made once per app: every router that limits a conversation spends from the same buckets.
+ */
+export function createRateLimits(settings: RateLimitSettings): RateLimits {
   const conversations = new TokenBuckets(settings.perConversationPerMinute);
   const apiKeys = new TokenBuckets(settings.perApiKeyPerMinute);
   return {

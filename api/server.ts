@@ -13,6 +13,7 @@ import { loadSupportConfig } from '../config/env';
 import { createLogger } from '../app/logger';
 import { connectDatabase } from '../db/models';
 import { Auth } from './auth';
+import { createRateLimits } from './rate-limit';
 import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
 import { ApiError, errorHandler } from './errors';
 import { agentRoutes } from './routes/agent';
@@ -58,9 +59,10 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  app.use(conversationRoutes(deps));
+  const limits = createRateLimits(deps.rateLimits);
+  app.use(conversationRoutes(deps, limits));
   app.use(agentRoutes(deps));
-  app.use(privacyRoutes(deps));
+  app.use(privacyRoutes(deps, limits));
   app.use(auditRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(knowledgeRoutes(deps));

@@ -2,12 +2,14 @@ import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadEnv } from '../config/env';
 import { createLogger } from '../app/logger';
+import { exitOnUnhandledFailures } from '../app/process-failures';
 import { ensureRetrainingSchedule } from './retraining-schedule';
 import { createActivityRuntime, createWorkers } from './runtime';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const log = createLogger('worker', env.LOG_LEVEL);
+  exitOnUnhandledFailures(log);
   const runtime = await createActivityRuntime(env, log);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await createWorkers({

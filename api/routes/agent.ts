@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
 import * as tasks from '../../app/agent-tasks';
@@ -5,8 +6,12 @@ import { currentAgent } from '../auth';
 import type { ApiDeps } from '../deps';
 import { agentTextBody, claimBody, listAgentTasksQuery, resolveBody, taskIdParam, transferBody } from '../schemas';
 
-/** The agent console: one static page that uses the agent API below with the agent's token. */
-const CONSOLE_PAGE = join(__dirname, '..', '..', 'web', 'console.html');
+/**
+ * The agent console: one static page that uses the agent API below with the agent's token. Read
+ * once and sent as it is: res.sendFile refuses any path with a dot-folder in it, and a clone may
+ * sit under one.
+ */
+const CONSOLE_PAGE = readFileSync(join(__dirname, '..', '..', 'web', 'console.html'), 'utf8');
 /** Inline script and style only; the page talks to this origin and nothing else. */
 const CONSOLE_POLICY =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'";
@@ -18,7 +23,7 @@ export function agentRoutes(deps: ApiDeps): Router {
 
   router.get('/console', (_req, res) => {
     res.setHeader('content-security-policy', CONSOLE_POLICY);
-    res.sendFile(CONSOLE_PAGE);
+    res.type('html').send(CONSOLE_PAGE);
   });
 
   router.get('/v1/agent/tasks', async (req, res) => {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import * as conversations from '../../app/conversations';
 import type { ApiDeps } from '../deps';
 import { streamTranscript } from '../event-stream';
-import { createRateLimits } from '../rate-limit';
+import type { RateLimits } from '../rate-limit';
 import {
   conversationIdParam,
   listConversationsQuery,
@@ -12,10 +12,9 @@ import {
   startConversationBody,
 } from '../schemas';
 
-export function conversationRoutes(deps: ApiDeps): Router {
+export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
   const { auth } = deps;
   const router = Router();
-  const limit = createRateLimits(deps.rateLimits);
   const conversationId = (params: unknown) => conversationIdParam.parse(params).conversationId;
 
   router.post('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {

@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { eraseConversation, exportConversation } from '../../app/privacy';
 import type { ApiDeps } from '../deps';
-import { createRateLimits } from '../rate-limit';
+import type { RateLimits } from '../rate-limit';
 import { conversationIdParam } from '../schemas';
 
-export function privacyRoutes(deps: ApiDeps): Router {
+export function privacyRoutes(deps: ApiDeps, limit: RateLimits): Router {
   const { auth } = deps;
   const router = Router();
-  const limit = createRateLimits(deps.rateLimits);
 
   router.get('/v1/conversations/:conversationId/export', auth.conversationOrOperator, limit.perConversation, async (req, res) => {
     res.json(await exportConversation(deps, conversationIdParam.parse(req.params).conversationId));

@@ -207,6 +207,28 @@ describe('rate limits', () => {
     expect((await tandem.call('GET', `/v1/conversations/${other.conversationId}`, { token: other.token })).status).toBe(200);
   });
 
+  test('when a conversation token spends its budget across messages and its export, then one budget counts both', async () => {
+    const { conversationId, token } = await startConversation();
+    const call = (i: number) =>
+      i % 2 === 0
+        ? fetch(`${tandem.api.url}/v1/conversations/${conversationId}/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: '{}',
+          })
+        : fetch(`${tandem.api.url}/v1/conversations/${conversationId}/export`, { headers: { authorization: `Bearer ${token}` } });
+
+    const statuses: number[] = [];
+    for (let i = 0; i <= CONVERSATION_LIMIT; i += 1) {
+      const res = await call(i);
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+
+    expect(statuses.slice(0, CONVERSATION_LIMIT).includes(429)).toBe(false);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   test('when one API key lists more than its budget, then it gets 429 while the other key still works', async () => {
     // The bucket refills while the loop runs (API_KEY_LIMIT a minute), so allow a few more.
     const statuses: number[] = [];
