@@ -64,7 +64,10 @@ export const transferBody = z.union([
 export const listAgentTasksQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 export const resolveBody = z
   .object({
+    /** For agents only: why and how it was resolved. */
     note: z.string().max(4000).optional(),
+    /** The agent's last words to the customer, shown in their transcript. */
+    closingMessage: z.string().trim().min(1).max(4000).optional(),
     /** The category the conversation really was: becomes a training example. */
     confirmedCategory: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64).optional(),
   })

@@ -93,11 +93,16 @@ export async function transferTask(ctx: AppContext, agent: Agent, taskId: string
 }
 
 /** Resolves the task; a confirmed category becomes a training example. */
-export async function resolveTask(ctx: AppContext, agent: Agent, taskId: string, resolution: { note?: string; confirmedCategory?: string }) {
-  const { confirmedCategory, note } = resolution;
+export async function resolveTask(
+  ctx: AppContext,
+  agent: Agent,
+  taskId: string,
+  resolution: { note?: string; closingMessage?: string; confirmedCategory?: string },
+) {
+  const { confirmedCategory, note, closingMessage } = resolution;
   if (confirmedCategory) assertKnownCategory(ctx.supportConfig, confirmedCategory);
   const { handle, task } = await visibleTask(ctx, agent, taskId);
-  const resolved = await handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note }] });
+  const resolved = await handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note, closingMessage }] });
   if (confirmedCategory) await confirmCategory(ctx, agent.id, { conversationId: task.conversationId, category: confirmedCategory });
   return resolved;
 }

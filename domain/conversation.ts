@@ -15,12 +15,20 @@ import { offHoursNotice } from './off-hours';
 import { fillPlaceholders, placeholderValues } from './placeholders';
 import { isAffirmative } from './text';
 import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
-import { aiReplyId, handoffNoticeId, handoffWorkflowId, holdingReplyId, isHandoffNotice, isHoldingReply, resolvedNoticeId } from './ids';
+import {
+  aiReplyId,
+  closingMessageId,
+  handoffNoticeId,
+  handoffWorkflowId,
+  holdingReplyId,
+  isHandoffNotice,
+  isHoldingReply,
+  resolvedNoticeId,
+} from './ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 /** C0 controls and DEL, but tab and line breaks, which people type. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
 
 export interface Handoff {
   /** Workflow id of the human task: `handoff-<conversationId>-<n>`. */
@@ -334,14 +342,18 @@ export class Conversation {
     return message;
   }
 
-  /** The person resolved the task: the AI may answer again. */
-  resolveHandoff(at: string, note?: string): TranscriptMessage | undefined {
-    if (this.state.status !== 'handoff') return undefined;
+  /**
+   * The person resolved the task: the AI may answer again. The resolution note is for agents only
+   * ("refund denied per policy"); what the customer reads is the closing message, when there is one.
+   */
+  resolveHandoff(at: string, resolution: { agentId: string; note?: string; closingMessage?: string }): void {
+    if (this.state.status !== 'handoff') return;
     this.state.status = 'ai';
-    if (!note) return undefined;
-    const message: TranscriptMessage = { id: resolvedNoticeId(this.state.handoffs.length), role: 'system', text: note, at };
-    this.state.transcript.push(message);
-    return message;
+    const n = this.state.handoffs.length;
+    if (resolution.note) this.state.transcript.push({ id: resolvedNoticeId(n), role: 'system', text: resolution.note, at, internal: true });
+    if (resolution.closingMessage) {
+      this.state.transcript.push({ id: closingMessageId(n), role: 'agent', text: resolution.closingMessage, at, authorId: resolution.agentId });
+    }
   }
 
   validateRating(score: number): void {

@@ -35,3 +35,4 @@ export const holdingReplyId = (messageId: string): string => `holding-${messageI
 export const isHandoffNotice = (transcriptId: string): boolean => transcriptId.startsWith('handoff-notice-');
 export const isHoldingReply = (transcriptId: string): boolean => transcriptId.startsWith('holding-');
 export const resolvedNoticeId = (handoffCount: number): string => `resolved-${handoffCount}`;
+export const closingMessageId = (handoffCount: number): string => `closing-${handoffCount}`;

@@ -355,10 +355,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     }),
   );
 
-  setHandler(handoffResolvedSignal, ({ taskId, note }) =>
+  setHandler(handoffResolvedSignal, ({ taskId, agentId, note, closingMessage }) =>
     serial.run(async () => {
       if (conversation.currentHandoff?.taskId !== taskId) return;
-      conversation.resolveHandoff(now(), note);
+      conversation.resolveHandoff(now(), { agentId, note, closingMessage });
       publish();
     }),
   );

@@ -47,7 +47,7 @@ export const closeConversationUpdate = defineUpdate<void, []>('closeConversation
 /** From the human-task side: an agent's reply or internal note. */
 export const agentMessageSignal = defineSignal<[AgentMessage]>('agentMessage');
 /** From the human-task side: the task is resolved; the AI may answer again. */
-export const handoffResolvedSignal = defineSignal<[{ taskId: string; agentId: string; note?: string }]>('handoffResolved');
+export const handoffResolvedSignal = defineSignal<[{ taskId: string; agentId: string; note?: string; closingMessage?: string }]>('handoffResolved');
 
 /** From the conversation: the customer wrote while a person owns the conversation. */
 export const customerWroteSignal = defineSignal<[{ messageId: string; at: string }]>('customerWrote');
@@ -84,7 +84,8 @@ export const replyToCustomerUpdate = defineUpdate<HumanTaskState, [{ agentId: st
 export const addNoteUpdate = defineUpdate<HumanTaskState, [{ agentId: string; noteId: string; text: string }]>('addNote');
 export const releaseTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('releaseTask');
 export const transferTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; queue: string }]>('transferTask');
-export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; note?: string }]>('resolveTask');
+/** `note` stays with the agents; `closingMessage` is what the customer reads. */
+export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; note?: string; closingMessage?: string }]>('resolveTask');
 export const taskQuery = defineQuery<HumanTaskState>('task');
 /** Hands the task straight to another agent, who then holds it as if they had claimed it. */
 export const transferToAgentUpdate = defineUpdate<HumanTaskState, [{ agentId: string; toAgentId: string }]>('transferToAgent');

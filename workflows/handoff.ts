@@ -185,9 +185,9 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
 
   setHandler(
     resolveTaskUpdate,
-    async ({ agentId, note }) => {
+    async ({ agentId, note, closingMessage }) => {
       task.resolve(agentId, note, now());
-      await conversation.signal(handoffResolvedSignal, { taskId: input.taskId, agentId, note });
+      await conversation.signal(handoffResolvedSignal, { taskId: input.taskId, agentId, note, closingMessage });
       return changed();
     },
     { validator: ({ agentId }) => rejectIfRuleBroken(() => task.validateAssignee(agentId)) },

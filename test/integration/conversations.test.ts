@@ -142,7 +142,7 @@ describe('what an agent does with the handoff', () => {
     });
     const resolved = await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, {
       token: dana.token,
-      body: { note: 'helped', confirmedCategory: 'human_request' },
+      body: { note: 'refund denied per policy', closingMessage: 'All sorted, Dana. Have a good day!', confirmedCategory: 'human_request' },
     });
     const afterwards = await say('where is my order 123?');
     const conversation = await read();
@@ -155,7 +155,12 @@ describe('what an agent does with the handoff', () => {
     expect(afterwards.body.status).toBe('ai');
     expect(afterwards.body.reply.role).toBe('ai');
     const agentTurns = conversation.body.transcript.filter((m: { role: string }) => m.role === 'agent');
-    expect(agentTurns).toEqual([expect.objectContaining({ text: 'Hi Dana, I can help with that.', authorId: 'dana' })]);
+    expect(agentTurns).toEqual([
+      expect.objectContaining({ text: 'Hi Dana, I can help with that.', authorId: 'dana' }),
+      expect.objectContaining({ text: 'All sorted, Dana. Have a good day!', authorId: 'dana' }),
+    ]);
+    // The resolution note is for agents: it never reaches the customer's transcript.
+    expect(JSON.stringify(conversation.body.transcript)).not.toContain('refund denied');
     const confirmations = await tandem.runtime.models.Feedback.find({ conversationId }).lean();
     expect(confirmations).toEqual([expect.objectContaining({ category: 'human_request', agentId: 'dana' })]);
   });
