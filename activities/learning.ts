@@ -273,7 +273,7 @@ export function createLearningActivities(deps: LearningDeps) {
             messages: [
               { role: 'system', content: classifyPrompt },
               { role: 'user', content: e.text },
-              { role: 'assistant', content: JSON.stringify({ category: config.intentCategories[e.label] ?? (categories.includes(e.label) ? e.label : 'other') }) },
+              { role: 'assistant', content: JSON.stringify({ category: categoryForLabel(e.label, config) }) },
             ],
           }),
         ),
