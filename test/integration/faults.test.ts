@@ -163,7 +163,9 @@ test(
   async () => {
     const clients = await Promise.all(Array.from({ length: CONVERSATIONS }, startClient));
     let stop = false;
-    const deadline = Date.now() + 240_000;
+    // Durability is what this checks, not restart speed (bench/ measures that): twenty worker starts
+    // (encoder, model, knowledge index) on two busy cores can take minutes.
+    const deadline = Date.now() + 480_000;
     const load = clients.map(async (client, c) => {
       for (let n = 0; !stop; n += 1) await send(client, `c${c}-m${n}`, QUESTIONS[(n + c) % QUESTIONS.length] as string, deadline);
     });
@@ -187,7 +189,7 @@ test(
     await checkTranscripts(clients);
     expect(clients.every((c) => c.accepted.length > 0)).toBe(true);
   },
-  300_000,
+  540_000,
 );
 
 test(
