@@ -27,4 +27,6 @@ export const handoffNoticeId = (messageId: string): string => `handoff-notice-${
 export const holdingReplyId = (messageId: string): string => `holding-${messageId}`;
 export const isHandoffNotice = (transcriptId: string): boolean => transcriptId.startsWith('handoff-notice-');
 export const isHoldingReply = (transcriptId: string): boolean => transcriptId.startsWith('holding-');
+/** The line that confirms the email an anonymous visitor left, from the client's request id. */
+export const contactNoticeId = (requestId: string): string => `contact-${requestId}`;
 export const resolvedNoticeId = (handoffCount: number): string => `resolved-${handoffCount}`;

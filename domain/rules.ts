@@ -8,6 +8,7 @@ export const RULE_CODES = [
   'message_too_long',
   'conversation_closed',
   'invalid_rating',
+  'already_rated',
   // an agent's action on a human task
   'already_claimed',
   'not_assignee',

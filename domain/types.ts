@@ -52,7 +52,8 @@ export interface TranscriptMessage {
 export interface CustomerProfile {
   id: string;
   name: string;
-  email: string;
+  /** Absent for an anonymous visitor until they leave one (asked when nobody can answer at once). */
+  email?: string;
   tier?: string;
   plan?: string;
   lifetimeValue?: number;
