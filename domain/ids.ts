@@ -5,6 +5,8 @@
 const randomId = (): string => globalThis.crypto.randomUUID();
 
 export const newConversationId = randomId;
+/** A widget visitor the business did not name. */
+export const newVisitorId = (): string => `visitor-${randomId()}`;
 export const newAuditId = randomId;
 export const newArticleId = (): string => `kb-${randomId()}`;
 export const newDatasetId = (): string => `dataset-${randomId()}`;

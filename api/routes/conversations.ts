@@ -6,6 +6,7 @@ import { createRateLimits } from '../rate-limit';
 import {
   conversationIdParam,
   listConversationsQuery,
+  provideEmailBody,
   rateBody,
   requestHumanBody,
   sendMessageBody,
@@ -38,6 +39,10 @@ export function conversationRoutes(deps: ApiDeps): Router {
 
   router.post('/v1/conversations/:conversationId/rating', auth.conversation, limit.perConversation, async (req, res) => {
     res.json(await conversations.rateConversation(deps, conversationId(req.params), rateBody.parse(req.body)));
+  });
+
+  router.post('/v1/conversations/:conversationId/email', auth.conversation, limit.perConversation, async (req, res) => {
+    res.json(await conversations.provideEmail(deps, conversationId(req.params), provideEmailBody.parse(req.body)));
   });
 
   router.get('/v1/conversations/:conversationId', auth.conversation, limit.perConversation, async (req, res) => {
