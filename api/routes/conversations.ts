@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import * as conversations from '../../app/conversations';
+import { openWidgetSession } from '../../app/widget';
+import { widgetCaller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { streamTranscript } from '../event-stream';
 import { createRateLimits } from '../rate-limit';
@@ -11,6 +13,7 @@ import {
   requestHumanBody,
   sendMessageBody,
   startConversationBody,
+  widgetSessionBody,
 } from '../schemas';
 
 export function conversationRoutes(deps: ApiDeps): Router {
@@ -22,6 +25,12 @@ export function conversationRoutes(deps: ApiDeps): Router {
   router.post('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
     const started = await conversations.startConversation(deps, startConversationBody.parse(req.body));
     res.status(201).json({ ...started, token: auth.conversationToken(started.conversationId) });
+  });
+
+  // The chat widget's conversation, opened with a short-lived visitor token instead of the conversation token.
+  router.post('/v1/widget/sessions', auth.widgetSession, limit.perApiKey, async (req, res) => {
+    const session = await openWidgetSession(deps, widgetSessionBody.parse(req.body ?? {}), widgetCaller(res) === 'backend');
+    res.status(201).json({ ...session, ...auth.visitorToken(session.conversationId) });
   });
 
   router.get('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { openWidgetSession } from '../../app/widget';
-import { widgetCaller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
-import { widgetSessionBody } from '../schemas';
 import { DEMO_PAGE, WIDGET_STYLESHEET, widgetScript } from '../widget-assets';
 
 /** The demo page loads only this origin's script and stylesheet and talks to this origin: no inline code at all. */
@@ -13,6 +11,7 @@ const DEMO_POLICY =
 
 const escapeAttribute = (value: string): string => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
+/** The widget's script, stylesheet and demo page; its session route is with the conversations'. */
 export function widgetRoutes(deps: ApiDeps, demoPage: boolean): Router {
   const { auth } = deps;
   const router = Router();
@@ -36,11 +35,6 @@ export function widgetRoutes(deps: ApiDeps, demoPage: boolean): Router {
     const values: Record<string, string> = { conversationId, token, expiresAt };
     res.setHeader('content-security-policy', DEMO_POLICY);
     res.type('html').send(demoTemplate.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => escapeAttribute(values[name] ?? '')));
-  });
-
-  router.post('/v1/widget/sessions', auth.widgetSession, async (req, res) => {
-    const session = await openWidgetSession(deps, widgetSessionBody.parse(req.body ?? {}), widgetCaller(res) === 'backend');
-    res.status(201).json({ ...session, ...auth.visitorToken(session.conversationId) });
   });
 
   return router;
