@@ -1,13 +1,11 @@
 import { listConversations } from '../db/conversations';
 import { newVisitorId } from '../domain/ids';
+import { ANONYMOUS_VISITOR_NAME } from '../domain/types';
 import type { AppContext } from './context';
 import { startConversation } from './conversations';
 
 // The chat widget's session: the conversation a visitor's browser may open, started or resumed.
 // The API mints the short-lived token that opens it; this use case only decides which conversation.
-
-/** Shown for a visitor who gave no name: the AI's answers start "Hi there,". */
-export const ANONYMOUS_VISITOR_NAME = 'there';
 
 export interface WidgetSessionRequest {
   visitor?: { id?: string; name?: string; email?: string };

@@ -1,13 +1,14 @@
 import { DEFAULT_CSAT_RULES, type CsatRules, type SupportConfig } from '../config/schema';
-import type {
-  AnswerDraft,
-  Classification,
-  ConversationStatus,
-  CustomerProfile,
-  EscalationReason,
-  HandoffSummary,
-  Priority,
-  TranscriptMessage,
+import {
+  ANONYMOUS_VISITOR_NAME,
+  type AnswerDraft,
+  type Classification,
+  type ConversationStatus,
+  type CustomerProfile,
+  type EscalationReason,
+  type HandoffSummary,
+  type Priority,
+  type TranscriptMessage,
 } from './types';
 import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
@@ -291,7 +292,8 @@ export class Conversation {
   handoffNotice(priority: Priority, at: string, reasons: EscalationReason[] = [], opts: { askForEmail?: boolean } = {}): string {
     const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
     const noAnswer = reasons.some((reason) => reason.code === 'missing_knowledge') ? `${this.config.brand.noAnswer} ` : '';
-    const notice = `${noAnswer}Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const thanks = this.state.customer.name === ANONYMOUS_VISITOR_NAME ? 'Thanks.' : `Thanks, ${firstName}.`;
+    const notice = `${noAnswer}${thanks} I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
     const away = offHoursNotice(this.config.sla, priority, new Date(at));
     if (!away) return notice;
     const askEmail = opts.askForEmail && !this.state.customer.email ? " Leave your email address and we'll send the answer there too." : '';

@@ -49,6 +49,9 @@ export interface TranscriptMessage {
   internal?: boolean;
 }
 
+/** The name of a visitor who gave none: greetings read "Hi there,". */
+export const ANONYMOUS_VISITOR_NAME = 'there';
+
 export interface CustomerProfile {
   id: string;
   name: string;
