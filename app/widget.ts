@@ -1,5 +1,4 @@
-import { listConversations } from '../db/conversations';
-import { newVisitorId } from '../domain/ids';
+import { conversationIdOf, newVisitorId } from '../domain/ids';
 import { ANONYMOUS_VISITOR_NAME } from '../domain/types';
 import type { AppContext } from './context';
 import { startConversation } from './conversations';
@@ -31,10 +30,12 @@ export async function openWidgetSession(
   return { conversationId, resumed: existing !== undefined };
 }
 
+/**
+ * Asked of Temporal's visibility, not the read model: a conversation with no message yet has no
+ * read-model row. Customer ids are letters, digits, _ and - (the schema), safe inside the query.
+ */
 async function latestOpenConversation(ctx: AppContext, customerId: string): Promise<string | undefined> {
-  for (const status of ['handoff', 'ai'] as const) {
-    const [latest] = await listConversations(ctx.models, { customerId, status, limit: 1 });
-    if (latest) return latest._id;
-  }
+  const query = `WorkflowType = 'conversationWorkflow' AND ExecutionStatus = 'Running' AND CustomerId = '${customerId}' AND ConversationStatus IN ('ai', 'handoff')`;
+  for await (const execution of ctx.temporal.workflow.list({ query, pageSize: 1 })) return conversationIdOf(execution.workflowId);
   return undefined;
 }

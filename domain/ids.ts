@@ -15,6 +15,8 @@ export const newTrainingId = (): string => `training-${randomId()}`;
 export const retrainingId = (requestedAt: Date): string => `retraining-${requestedAt.toISOString()}`;
 
 export const conversationWorkflowId = (conversationId: string): string => `conversation-${conversationId}`;
+/** The inverse, for conversations found by a visibility query. */
+export const conversationIdOf = (workflowId: string): string => workflowId.slice('conversation-'.length);
 export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
 export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
 

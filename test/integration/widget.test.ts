@@ -120,11 +120,12 @@ test(
   180_000,
 );
 
-test('when a visitor token is used for another conversation, then it is refused, and the API key is never needed by the browser', async () => {
+test('when a visitor comes back, then the session resumes their conversation; their token is refused on any other, and cannot start one', async () => {
   const apiKey = tandem.env.TANDEM_API_KEYS[0] as string;
   const backend = createTandemClient(tandem.api.url, apiKey);
   const mine = await backend.POST('/v1/widget/sessions', { body: { visitor: { id: 'visitor-widget-a' } } });
   const theirs = await backend.POST('/v1/widget/sessions', { body: { visitor: { id: 'visitor-widget-b' } } });
+  const mineAgain = await backend.POST('/v1/widget/sessions', { body: { visitor: { id: 'visitor-widget-a' } } });
   const visitor = createTandemClient(tandem.api.url, mine.data?.token);
 
   const own = await visitor.GET('/v1/conversations/{conversationId}', { params: { path: { conversationId: mine.data!.conversationId } } });
@@ -132,6 +133,7 @@ test('when a visitor token is used for another conversation, then it is refused,
   const start = await visitor.POST('/v1/conversations', { body: { customer: { id: 'x', name: 'X' } } });
 
   expect(mine.response.status).toBe(201);
+  expect(mineAgain.data).toEqual(expect.objectContaining({ conversationId: mine.data?.conversationId, resumed: true }));
   expect(own.response.status).toBe(200);
   expect(other.response.status).toBe(403);
   expect(other.error).toEqual({ error: expect.objectContaining({ code: 'forbidden' }) });
