@@ -43,9 +43,10 @@ export class Auth {
       operatorKeys: readonly string[];
       tokenSecret: string;
       agents: readonly AgentConfig[];
-      widgetKeys?: readonly string[];
-      widgetOrigins?: readonly string[];
-      visitorTokenTtlSeconds?: number;
+      widgetKeys: readonly string[];
+      widgetOrigins: readonly string[];
+      visitorTokenTtlSeconds: number;
+      /** Epoch milliseconds; tests move it to expire tokens. */
       now?: () => number;
     },
   ) {
@@ -62,8 +63,7 @@ export class Auth {
    * copied out of a browser is worth little. The conversation token never reaches a browser.
    */
   visitorToken(conversationId: string): { token: string; expiresAt: string } {
-    const ttl = this.opts.visitorTokenTtlSeconds ?? 3600;
-    const expires = Math.floor(this.now() / 1000) + ttl;
+    const expires = Math.floor(this.now() / 1000) + this.opts.visitorTokenTtlSeconds;
     return { token: `v1.${expires}.${this.visitorSignature(conversationId, expires)}`, expiresAt: new Date(expires * 1000).toISOString() };
   }
 
@@ -77,7 +77,7 @@ export class Auth {
 
   /** Whether browsers on this origin may embed the widget. */
   allowsOrigin(origin: string | undefined): boolean {
-    return origin !== undefined && (this.opts.widgetOrigins ?? []).includes(origin);
+    return origin !== undefined && this.opts.widgetOrigins.includes(origin);
   }
 
   /** The business's backend with its API key, or a browser with a public widget key on an allowed origin. */
@@ -88,7 +88,7 @@ export class Auth {
       next();
       return;
     }
-    if (!matchesAny(credential, this.opts.widgetKeys ?? [])) throw new ApiError('invalid_credentials', 'Unknown API key or widget key.');
+    if (!matchesAny(credential, this.opts.widgetKeys)) throw new ApiError('invalid_credentials', 'Unknown API key or widget key.');
     if (!this.allowsOrigin(req.get('origin'))) throw new ApiError('origin_not_allowed', 'This widget key is not valid on this site.');
     res.locals.widgetCaller = 'browser' satisfies WidgetCaller;
     next();

@@ -11,6 +11,8 @@ const auth = new Auth({
   operatorKeys: ['op-aaaaaaaaaaaaaaaaa'],
   tokenSecret: 's'.repeat(32),
   agents: [],
+  widgetKeys: [],
+  widgetOrigins: [],
   visitorTokenTtlSeconds: TTL_SECONDS,
   now: () => now,
 });
