@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
 import { createTandemClient } from '../../client';
 import { startTandem, testEnv, type Tandem } from '../support/harness';
 import { writeSupportConfig } from '../support/support-config';
@@ -22,7 +23,7 @@ beforeAll(async () => {
     c.sla.holidays = [];
     for (const policy of Object.values(c.sla.policies)) policy.calendar = 'business';
   });
-  const env = testEnv({ TANDEM_SUPPORT_CONFIG: config, TANDEM_WIDGET_KEYS: WIDGET_KEY, TANDEM_WIDGET_ORIGINS: SHOP });
+  const env = testEnv({ TANDEM_SUPPORT_CONFIG: config, TANDEM_WIDGET_KEYS: WIDGET_KEY, TANDEM_WIDGET_ORIGINS: SHOP, TANDEM_DEMO_PAGE: '1' });
   operatorKey = env.TANDEM_OPERATOR_KEYS[0] as string;
   tandem = await startTandem({ env });
 });
@@ -117,3 +118,27 @@ test('when the AI resolves the conversation with a goodbye, then the visitor is 
   expect(afterwards.data?.rating?.score).toBe(5);
   expect(ratingsAfter).toBe(ratingsBefore + 1);
 });
+
+test('when a visitor on the demo page asks for a person off hours with the keyboard only, then the widget asks for an email and confirms it', async () => {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${tandem.api.url}/demo`);
+
+    await page.keyboard.press('Tab'); // the launcher is the page's first control
+    await page.keyboard.press('Enter'); // opens the chat, focus in the message field
+    await page.keyboard.press('Tab'); // Send
+    await page.keyboard.press('Tab'); // Talk to a person
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'away right now' }).waitFor({ timeout: 30_000 });
+    const emailField = page.getByLabel('Your email address, so the answer reaches you');
+    await emailField.fill('visitor@example.com');
+    await emailField.press('Enter');
+    await page.locator('.msg.system', { hasText: 'visitor@example.com' }).waitFor({ timeout: 30_000 });
+    await emailField.waitFor({ state: 'hidden' });
+
+    expect(await page.locator('.msg.system').first().textContent()).toMatch(/Leave your email address/);
+  } finally {
+    await browser.close();
+  }
+}, 120_000);
