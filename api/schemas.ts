@@ -74,6 +74,7 @@ export const widgetSessionResult = z.object({
   /** Opens this conversation only, until `expiresAt`. */
   token: z.string(),
   expiresAt: z.string(),
+  /** The visitor's open conversation was found (API key with a visitor id), or the one named was joined. */
   resumed: z.boolean(),
 });
 
