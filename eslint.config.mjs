@@ -74,6 +74,10 @@ export default defineConfig(
   ]),
   layer('app', ['activities', 'api', 'workers']),
   layer('api', ['db', 'ai', 'report', 'activities', 'workflows', 'workers'], [], ['api/server.ts']),
+  // The typed client and the widget run in browsers and in other people's code: nothing of the
+  // server's reaches them but the API itself (client/ is generated from its OpenAPI document).
+  layer('client', ['config', 'domain', 'ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('web', ['config', 'domain', 'ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
   {
     // The API's composition root connects the database; routes reach it only through app/.
     files: ['api/server.ts'],

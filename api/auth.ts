@@ -28,6 +28,12 @@ function matchesAny(candidate: string, keys: readonly string[]): boolean {
   return found;
 }
 
+/** Visitor tokens are `v1.<expiry in epoch seconds>.<signature>`: the expiry is signed with the conversation id. */
+const VISITOR_TOKEN = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+/** Who asked for a widget session: the business's backend (API key) or a browser on an allowed site (widget key). */
+export type WidgetCaller = 'backend' | 'browser';
+
 export class Auth {
   private readonly agentsByDigest: { digest: Buffer; agent: AgentConfig }[];
 
@@ -37,6 +43,11 @@ export class Auth {
       operatorKeys: readonly string[];
       tokenSecret: string;
       agents: readonly AgentConfig[];
+      widgetKeys: readonly string[];
+      widgetOrigins: readonly string[];
+      visitorTokenTtlSeconds: number;
+      /** Epoch milliseconds; tests move it to expire tokens. */
+      now?: () => number;
     },
   ) {
     this.agentsByDigest = opts.agents.map((agent) => ({ digest: digest(agent.token), agent }));
@@ -46,6 +57,42 @@ export class Auth {
   conversationToken(conversationId: string): string {
     return createHmac('sha256', this.opts.tokenSecret).update(`conversation:${conversationId}`).digest('base64url');
   }
+
+  /**
+   * A short-lived token for the chat widget: opens this conversation until it expires, so a token
+   * copied out of a browser is worth little. The conversation token never reaches a browser.
+   */
+  visitorToken(conversationId: string): { token: string; expiresAt: string } {
+    const expires = Math.floor(this.now() / 1000) + this.opts.visitorTokenTtlSeconds;
+    return { token: `v1.${expires}.${this.visitorSignature(conversationId, expires)}`, expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  private visitorSignature(conversationId: string, expires: number): string {
+    return createHmac('sha256', this.opts.tokenSecret).update(`visitor:${conversationId}:${expires}`).digest('base64url');
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** Whether browsers on this origin may embed the widget. */
+  allowsOrigin(origin: string | undefined): boolean {
+    return origin !== undefined && this.opts.widgetOrigins.includes(origin);
+  }
+
+  /** The business's backend with its API key, or a browser with a public widget key on an allowed origin. */
+  readonly widgetSession: RequestHandler = (req, res, next) => {
+    const credential = bearer(req);
+    if (matchesAny(credential, this.opts.apiKeys)) {
+      res.locals.widgetCaller = 'backend' satisfies WidgetCaller;
+      next();
+      return;
+    }
+    if (!matchesAny(credential, this.opts.widgetKeys)) throw new ApiError('invalid_credentials', 'Unknown API key or widget key.');
+    if (!this.allowsOrigin(req.get('origin'))) throw new ApiError('origin_not_allowed', 'This widget key is not valid on this site.');
+    res.locals.widgetCaller = 'browser' satisfies WidgetCaller;
+    next();
+  };
 
   /** The business's client: may start conversations and list them. */
   readonly customerKey: RequestHandler = (req, _res, next) => {
@@ -58,13 +105,14 @@ export class Auth {
     next();
   };
 
-  /** Only the token of the conversation in the path opens it. */
+  /** Only the token of the conversation in the path opens it: its conversation token, or an unexpired visitor token. */
   readonly conversation: RequestHandler = (req, _res, next) => {
     const token = bearer(req);
     const id = String(req.params.conversationId ?? '');
-    if (!sameSecret(token, this.conversationToken(id))) {
-      throw new ApiError('forbidden', 'This credential does not open this conversation.');
-    }
+    const visitor = VISITOR_TOKEN.exec(token);
+    const expected = visitor ? `v1.${visitor[1]}.${this.visitorSignature(id, Number(visitor[1]))}` : this.conversationToken(id);
+    if (!sameSecret(token, expected)) throw new ApiError('forbidden', 'This credential does not open this conversation.');
+    if (visitor && Number(visitor[1]) * 1000 <= this.now()) throw new ApiError('token_expired', 'This visitor token has expired; ask for a new one.');
     next();
   };
 
@@ -85,6 +133,10 @@ export class Auth {
     res.locals.agent = match;
     next();
   };
+}
+
+export function widgetCaller(res: { locals: Record<string, unknown> }): WidgetCaller {
+  return res.locals.widgetCaller as WidgetCaller;
 }
 
 export function currentAgent(res: { locals: Record<string, unknown> }): AgentConfig {

@@ -16,6 +16,8 @@ type TransportErrorCode =
   | 'unauthenticated'
   | 'invalid_credentials'
   | 'forbidden'
+  | 'token_expired'
+  | 'origin_not_allowed'
   | 'rate_limited'
   | 'route_not_found'
   | 'method_not_allowed'
@@ -36,7 +38,9 @@ export const HTTP_STATUS: HttpStatusTable = {
   invalid_message_id: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
+  token_expired: 401,
   forbidden: 403,
+  origin_not_allowed: 403,
   not_assignee: 403,
   not_found: 404,
   route_not_found: 404,
@@ -46,6 +50,7 @@ export const HTTP_STATUS: HttpStatusTable = {
   already_claimed: 409,
   task_resolved: 409,
   at_capacity: 409,
+  already_rated: 409,
   article_exists: 409,
   audit_running: 409,
   body_too_large: 413,

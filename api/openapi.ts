@@ -23,12 +23,17 @@ import {
   modelIdParam,
   trainingIdParam,
   retrainingIdParam,
+  provideEmailBody,
+  widgetSessionBody,
+  widgetSessionResult,
+  messageOutcomeResult,
+  conversationResult,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
 // app serves is documented here, and only those.
 
-type Security = 'apiKey' | 'conversationToken' | 'agentToken' | 'operatorKey' | 'none';
+type Security = 'apiKey' | 'widgetKey' | 'conversationToken' | 'agentToken' | 'operatorKey' | 'none';
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -43,9 +48,11 @@ export interface Operation {
   bodyOptional?: boolean;
   responses: Record<string, string>;
   produces?: string;
+  /** The success body's schema, where a typed client reads it; other JSON bodies are documented as any object. */
+  result?: z.ZodType;
 }
 
-const errors = { '400': 'Invalid request', '401': 'Missing or unknown credential', '403': 'Credential does not open this resource' };
+const errors = { '400': 'Invalid request', '401': 'Missing or unknown credential, or an expired visitor token: token_expired', '403': 'Credential does not open this resource' };
 /** Customer routes are rate-limited per API key or conversation token. */
 const limited = { '429': 'Too many requests: rate_limited, with retry-after' };
 
@@ -53,6 +60,18 @@ export const operations: Operation[] = [
   { method: 'get', path: '/health', summary: 'State of each dependency', security: 'none', responses: { '200': 'All up', '503': 'A dependency is down' } },
   { method: 'get', path: '/openapi.json', summary: 'This document', security: 'none', responses: { '200': 'OpenAPI 3 document' } },
   { method: 'get', path: '/console', summary: 'The agent console (sign in with an agent token)', security: 'none', produces: 'text/html', responses: { '200': 'HTML page' } },
+  { method: 'get', path: '/widget.js', summary: 'The chat widget: one script tag on the business\'s site', security: 'none', produces: 'application/javascript', responses: { '200': 'JavaScript' } },
+  { method: 'get', path: '/widget.css', summary: "The chat widget's stylesheet (the widget loads it)", security: 'none', produces: 'text/css', responses: { '200': 'CSS' } },
+  { method: 'get', path: '/demo', summary: 'A demo page with the widget, as a business would embed it (TANDEM_DEMO_PAGE=1)', security: 'none', produces: 'text/html', responses: { '200': 'HTML page', '404': 'The demo page is off' } },
+  {
+    method: 'post', path: '/v1/widget/sessions', summary: "Start or resume a visitor's conversation; returns a short-lived visitor token for the widget", security: ['apiKey', 'widgetKey'],
+    body: widgetSessionBody, bodyOptional: true, result: widgetSessionResult,
+    responses: { '201': 'The conversation and its visitor token', ...errors, '403': 'Widget key used from an origin not allowed: origin_not_allowed', ...limited },
+  },
+  {
+    method: 'post', path: '/v1/conversations/{conversationId}/email', summary: 'An anonymous visitor leaves an email address for the answer', security: 'conversationToken',
+    pathParams: ['conversationId'], body: provideEmailBody, responses: { '200': 'The confirmation message', ...errors, '404': 'No such conversation', '409': 'Conversation closed', ...limited },
+  },
   {
     method: 'post', path: '/v1/conversations', summary: 'Start a conversation, optionally with its first message', security: 'apiKey',
     body: startConversationBody, responses: { '201': 'Started; returns the conversation token (and the reply to the first message)', ...errors, '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
@@ -63,20 +82,20 @@ export const operations: Operation[] = [
   },
   {
     method: 'get', path: '/v1/conversations/{conversationId}', summary: 'State and full transcript', security: 'conversationToken',
-    pathParams: ['conversationId'], responses: { '200': 'The conversation', ...errors, '404': 'No such conversation', ...limited },
+    pathParams: ['conversationId'], result: conversationResult, responses: { '200': 'The conversation', ...errors, '404': 'No such conversation', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/messages', summary: 'Send a customer message; returns the AI reply or the handoff notice', security: 'conversationToken',
-    pathParams: ['conversationId'], body: sendMessageBody,
+    pathParams: ['conversationId'], body: sendMessageBody, result: messageOutcomeResult,
     responses: { '200': 'Outcome of the message', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/human', summary: 'Ask for a person', security: 'conversationToken',
-    pathParams: ['conversationId'], body: requestHumanBody, responses: { '200': 'Handoff outcome', ...errors, '404': 'No such conversation', '409': 'Conversation closed', ...limited },
+    pathParams: ['conversationId'], body: requestHumanBody, result: messageOutcomeResult, responses: { '200': 'Handoff outcome', ...errors, '404': 'No such conversation', '409': 'Conversation closed', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/rating', summary: 'Rate the conversation (CSAT 1-5)', security: 'conversationToken',
-    pathParams: ['conversationId'], body: rateBody, responses: { '200': 'Rating recorded', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '422': 'Invalid rating', ...limited },
+    pathParams: ['conversationId'], body: rateBody, responses: { '200': 'Rating recorded', ...errors, '404': 'No such conversation', '409': 'Conversation closed, or rated already: already_rated', '422': 'Invalid rating', ...limited },
   },
   {
     method: 'get', path: '/v1/conversations/{conversationId}/events', summary: 'Server-sent events: every new message', security: 'conversationToken',
@@ -256,7 +275,7 @@ export function openApiDocument(): Record<string, unknown> {
       responses[status] = {
         description,
         content: ok
-          ? { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : {} } }
+          ? { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : op.result ? z.toJSONSchema(op.result, { io: 'output' }) : {} } }
           : { 'application/json': { schema: errorSchema } },
       };
     }
@@ -278,7 +297,8 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: "The business's API key (TANDEM_API_KEYS)" },
-        conversationToken: { type: 'http', scheme: 'bearer', description: 'The token returned when the conversation started' },
+        widgetKey: { type: 'http', scheme: 'bearer', description: 'A public widget key (TANDEM_WIDGET_KEYS), from an allowed origin (TANDEM_WIDGET_ORIGINS)' },
+        conversationToken: { type: 'http', scheme: 'bearer', description: 'The token returned when the conversation started, or a visitor token (until it expires)' },
         agentToken: { type: 'http', scheme: 'bearer', description: "An agent's token (TANDEM_AGENTS)" },
         operatorKey: { type: 'http', scheme: 'bearer', description: 'An operator key (TANDEM_OPERATOR_KEYS)' },
       },

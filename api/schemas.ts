@@ -18,7 +18,8 @@ export const customerProfileSchema = z
   .object({
     id,
     name: z.string().min(1).max(200),
-    email: z.email().max(320),
+    /** Optional: an anonymous visitor is asked for one when nobody can answer at once. */
+    email: z.email().max(320).optional(),
     tier: z.string().max(50).optional(),
     plan: z.string().max(100).optional(),
     lifetimeValue: z.number().nonnegative().max(1e12).optional(),
@@ -40,6 +41,74 @@ export const sendMessageBody = z.object({ messageId: id, text: messageText }).st
 export const requestHumanBody = z.object({ requestId: id, note: messageText.optional() }).strict();
 
 export const rateBody = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() }).strict();
+
+export const provideEmailBody = z.object({ requestId: id, email: z.email().max(320) }).strict();
+
+/** The business's backend (API key) names its visitor; a browser (widget key) may give a name and email only. */
+export const widgetSessionBody = z
+  .object({
+    visitor: z
+      .object({ id: id.optional(), name: z.string().min(1).max(200).optional(), email: z.email().max(320).optional() })
+      .strict()
+      .optional(),
+    /** Resume this conversation (API key only); without it, the visitor's latest open one or a new one. */
+    conversationId: id.optional(),
+  })
+  .strict();
+
+// ---- responses the typed client reads (documented in /openapi.json, so client/ gets their types) ----
+
+const transcriptMessage = z
+  .object({
+    id: z.string(),
+    role: z.enum(['customer', 'ai', 'agent', 'system']),
+    text: z.string(),
+    at: z.string(),
+    authorId: z.string().optional(),
+    citations: z.array(z.string()).optional(),
+  })
+  .loose();
+
+export const widgetSessionResult = z.object({
+  conversationId: z.string(),
+  /** Opens this conversation only, until `expiresAt`. */
+  token: z.string(),
+  expiresAt: z.string(),
+  /** The visitor's open conversation was found (API key with a visitor id), or the one named was joined. */
+  resumed: z.boolean(),
+});
+
+export const messageOutcomeResult = z
+  .object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    status: z.enum(['ai', 'handoff', 'closed']),
+    reply: transcriptMessage.optional(),
+    handoff: z.object({ taskId: z.string(), queue: z.string(), priority: z.string() }).loose().optional(),
+  })
+  .loose();
+
+export const conversationResult = z
+  .object({
+    conversationId: z.string(),
+    status: z.enum(['ai', 'handoff', 'closed']),
+    transcript: z.array(transcriptMessage),
+    rating: z.object({ score: z.number() }).loose().optional(),
+    /** Absent once the conversation's workflow history is gone. */
+    prompts: z
+      .object({
+        personWait: z
+          .union([
+            z.object({ staffedNow: z.literal(true), withinMinutes: z.number() }),
+            z.object({ staffedNow: z.literal(false), notice: z.string() }),
+          ])
+          .optional(),
+        askForEmail: z.boolean(),
+        askForRating: z.boolean(),
+      })
+      .optional(),
+  })
+  .loose();
 
 export const listConversationsQuery = z
   .object({

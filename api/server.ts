@@ -25,11 +25,13 @@ import { knowledgeRoutes } from './routes/knowledge';
 import { feedbackRoutes } from './routes/feedback';
 import { modelRoutes, trainingUploadParser } from './routes/models';
 import { documentedMethods, openApiDocument } from './openapi';
+import { widgetCors } from './cors';
+import { widgetRoutes } from './routes/widget';
 
 const BODY_LIMIT = '64kb';
 const HEALTH_TIMEOUT_MS = 2000;
 
-export function createApp(deps: ApiDeps): Express {
+export function createApp(deps: ApiDeps, opts: { demoPage?: boolean } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -45,6 +47,7 @@ export function createApp(deps: ApiDeps): Express {
       serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
     }),
   );
+  app.use(widgetCors(deps.auth));
   app.use(answerOptions);
   app.use(requireJsonBodies);
   // A ticket export is larger than any other body: its route parses first, with its own limit.
@@ -61,6 +64,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   const limits = createRateLimits(deps.rateLimits);
   app.use(conversationRoutes(deps, limits));
+  app.use(widgetRoutes(deps, opts.demoPage ?? false));
   app.use(agentRoutes(deps));
   app.use(privacyRoutes(deps, limits));
   app.use(auditRoutes(deps));
@@ -173,6 +177,9 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
     operatorKeys: env.TANDEM_OPERATOR_KEYS,
     tokenSecret: env.TANDEM_TOKEN_SECRET,
     agents: env.TANDEM_AGENTS,
+    widgetKeys: env.TANDEM_WIDGET_KEYS,
+    widgetOrigins: env.TANDEM_WIDGET_ORIGINS,
+    visitorTokenTtlSeconds: env.TANDEM_VISITOR_TOKEN_TTL_SECONDS,
   });
   const rateLimits = { perConversationPerMinute: env.TANDEM_RATE_LIMIT_PER_MINUTE, perApiKeyPerMinute: env.TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE };
   const deps: ApiDeps = {
@@ -186,7 +193,7 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
     health,
     rateLimits,
   };
-  const app = createApp(deps);
+  const app = createApp(deps, { demoPage: env.TANDEM_DEMO_PAGE });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
     s.once('error', reject);

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
-import type { MessageOutcome, Rating } from '../domain/conversation';
-import { conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
+import { emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
+import { personWait } from '../domain/off-hours';
+import { contactNoticeId, conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
 import { conversationWorkflow } from '../workflows/conversation';
 import {
@@ -11,6 +12,7 @@ import {
   CustomerIdAttr,
   conversationQuery,
   messagesAfterQuery,
+  provideEmailUpdate,
   rateConversationUpdate,
   requestHumanUpdate,
   sendMessageUpdate,
@@ -72,6 +74,21 @@ export function rateConversation(ctx: AppContext, conversationId: string, rating
   return updateConversation(ctx, conversationId, rateConversationUpdate, { args: [rating] });
 }
 
+/** An anonymous visitor leaves an email address so that the person's answer can reach them. */
+export function provideEmail(ctx: AppContext, conversationId: string, request: { requestId: string; email: string }) {
+  return updateConversation(ctx, conversationId, provideEmailUpdate, { args: [request], updateId: contactNoticeId(request.requestId) });
+}
+
+/** What the customer's client should show besides the transcript: the wait for a person, an email or a rating to ask for. */
+function customerPrompts(ctx: AppContext, view: ConversationView, at: Date) {
+  const handoff = view.status === 'handoff' ? view.handoffs.at(-1) : undefined;
+  return {
+    personWait: handoff ? personWait(ctx.supportConfig.sla, handoff.priority, at) : undefined,
+    askForEmail: emailRequested(view, ctx.supportConfig, at),
+    askForRating: ratingRequested(view, ctx.supportConfig),
+  };
+}
+
 export async function listConversations(ctx: AppContext, filter: Parameters<typeof listStoredConversations>[1]) {
   const rows = await listStoredConversations(ctx.models, filter);
   return rows.map((c) => ({
@@ -102,6 +119,7 @@ export async function readConversation(ctx: AppContext, conversationId: string) 
       rating: view.rating,
       createdAt: view.createdAt,
       transcript: view.transcript.filter((m) => !m.internal),
+      prompts: customerPrompts(ctx, view, new Date()),
     };
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;

@@ -78,6 +78,22 @@ const envSchema = z.object({
   TANDEM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Requests a minute one API key may make (start and list conversations); in-memory, per API process. */
   TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** How long a visitor token (minted for the chat widget) opens its conversation, in seconds. */
+  TANDEM_VISITOR_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(3600),
+  /** Origins of the sites the widget is embedded in: their browsers may call the visitor routes (CORS) and use a widget key. */
+  TANDEM_WIDGET_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin))),
+  /** Public widget keys: not secrets (they sit in the page); each starts conversations from an allowed origin only. */
+  TANDEM_WIDGET_KEYS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16, 'each key needs at least 16 characters'))),
+  /** `1` serves the demo page at /demo (./tandem start sets it): it starts a conversation for whoever opens it. */
+  TANDEM_DEMO_PAGE: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** JSON array of agents: [{ id, name, token, queues, capacity }]. */
   TANDEM_AGENTS: z
     .string()

@@ -24,6 +24,16 @@ const weeklyPeriod = z.object({
 
 const durationMs = z.number().int().positive();
 
+/** When the customer is asked to rate the conversation; a conversation is rated once, however often asked. */
+const csatRules = z.object({
+  /** After a person resolved it, after the AI resolved it (the customer said goodbye), or both. */
+  askAfter: z.enum(['human', 'ai', 'both']),
+  /** How long a conversation the AI resolved stays open for the rating before it ends. */
+  ratingWindowMs: durationMs,
+});
+export type CsatRules = z.infer<typeof csatRules>;
+export const DEFAULT_CSAT_RULES: CsatRules = { askAfter: 'both', ratingWindowMs: 10 * 60 * 1000 };
+
 export const supportConfigSchema = z.object({
   brand: z.object({
     company: z.string().min(1),
@@ -95,6 +105,7 @@ export const supportConfigSchema = z.object({
     /** A claimed task with no agent reply for this long goes back to its queue. */
     returnAfterMs: durationMs,
   }),
+  csat: csatRules.default(DEFAULT_CSAT_RULES),
   /** A conversation the AI is handling closes after this long without a message. */
   idleCloseMs: durationMs,
   /** Customer messages per conversation run before continue-as-new. */

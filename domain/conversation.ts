@@ -1,23 +1,25 @@
-import type { SupportConfig } from '../config/schema';
-import type {
-  AnswerDraft,
-  Classification,
-  ConversationStatus,
-  CustomerProfile,
-  EscalationReason,
-  HandoffSummary,
-  Priority,
-  TranscriptMessage,
+import { DEFAULT_CSAT_RULES, type CsatRules, type SupportConfig } from '../config/schema';
+import {
+  ANONYMOUS_VISITOR_NAME,
+  type AnswerDraft,
+  type Classification,
+  type ConversationStatus,
+  type CustomerProfile,
+  type EscalationReason,
+  type HandoffSummary,
+  type Priority,
+  type TranscriptMessage,
 } from './types';
 import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
-import { offHoursNotice } from './off-hours';
+import { offHoursNotice, personExpected } from './off-hours';
 import { fillPlaceholders, placeholderValues } from './placeholders';
 import { isAffirmative } from './text';
 import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
 import {
   aiReplyId,
   closingMessageId,
+  contactNoticeId,
   handoffNoticeId,
   handoffWorkflowId,
   holdingReplyId,
@@ -62,6 +64,30 @@ export interface ConversationState {
   createdAt: string;
   /** The AI could not answer and offered a person: a "yes" next hands over for this reason. */
   offeredPerson?: EscalationReason;
+  /** Who resolved the conversation last: a person (their task resolved) or the AI (the customer said goodbye). */
+  resolvedBy?: 'ai' | 'human';
+}
+
+/** The CSAT rules of a configuration; ones passed to workflows before the rules existed have none. */
+export function csatRulesOf(config: SupportConfig): CsatRules {
+  return (config as Partial<SupportConfig>).csat ?? DEFAULT_CSAT_RULES;
+}
+
+/** Whether the customer is asked to rate now: resolved as the rules say, and never rated. */
+export function ratingRequested(state: ConversationState, config: SupportConfig): boolean {
+  if (state.rating || !state.resolvedBy) return false;
+  const { askAfter } = csatRulesOf(config);
+  return askAfter === 'both' || askAfter === state.resolvedBy;
+}
+
+/**
+ * Whether to ask the customer for an email address: a person must answer, nobody is at work now,
+ * and there is no address to send the answer to.
+ */
+export function emailRequested(state: ConversationState, config: SupportConfig, at: Date): boolean {
+  const handoff = state.status === 'handoff' ? state.handoffs.at(-1) : undefined;
+  if (!handoff || state.customer.email) return false;
+  return !personExpected(config.sla, handoff.priority, at).staffedNow;
 }
 
 /** What the AI does with a customer message, decided from what it understood. */
@@ -283,12 +309,26 @@ export class Conversation {
    * The customer-facing line sent when a person takes over; it first says when the AI had no
    * answer, and off-hours it says when a person will answer.
    */
-  handoffNotice(priority: Priority, at: string, reasons: EscalationReason[] = []): string {
+  handoffNotice(priority: Priority, at: string, reasons: EscalationReason[] = [], opts: { askForEmail?: boolean } = {}): string {
     const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
     const noAnswer = reasons.some((reason) => reason.code === 'missing_knowledge') ? `${this.config.brand.noAnswer} ` : '';
-    const notice = `${noAnswer}Thanks, ${firstName}. I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const thanks = this.state.customer.name === ANONYMOUS_VISITOR_NAME ? 'Thanks.' : `Thanks, ${firstName}.`;
+    const notice = `${noAnswer}${thanks} I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
     const away = offHoursNotice(this.config.sla, priority, new Date(at));
-    return away ? `${notice} ${away}` : notice;
+    if (!away) return notice;
+    const askEmail = opts.askForEmail && !this.state.customer.email ? " Leave your email address and we'll send the answer there too." : '';
+    return `${notice} ${away}${askEmail}`;
+  }
+
+  /** An anonymous visitor leaves an email address so that a person's answer can reach them. */
+  provideEmail(requestId: string, email: string, at: string): TranscriptMessage {
+    const id = contactNoticeId(requestId);
+    const existing = this.state.transcript.find((m) => m.id === id);
+    if (existing) return existing;
+    this.state.customer = { ...this.state.customer, email };
+    const message: TranscriptMessage = { id, role: 'system', text: `Thanks, we'll also send the answer to ${email}.`, at };
+    this.state.transcript.push(message);
+    return message;
   }
 
   /**
@@ -349,6 +389,7 @@ export class Conversation {
   resolveHandoff(at: string, resolution: { agentId: string; note?: string; closingMessage?: string }): void {
     if (this.state.status !== 'handoff') return;
     this.state.status = 'ai';
+    this.state.resolvedBy = 'human';
     const n = this.state.handoffs.length;
     if (resolution.note) this.state.transcript.push({ id: resolvedNoticeId(n), role: 'system', text: resolution.note, at, internal: true });
     if (resolution.closingMessage) {
@@ -356,14 +397,26 @@ export class Conversation {
     }
   }
 
+  /** Checked before the rating is written to history: a valid score, and a conversation not rated yet. */
   validateRating(score: number): void {
+    this.validateScore(score);
+    if (this.state.rating) throw new RuleViolation('already_rated', 'This conversation is rated already.');
+  }
+
+  private validateScore(score: number): void {
     if (!Number.isInteger(score) || score < 1 || score > 5) {
       throw new RuleViolation('invalid_rating', 'A rating is a whole number from 1 to 5.');
     }
   }
 
+  /** Whether the customer is asked to rate now (the configured CSAT rules). */
+  get ratingRequested(): boolean {
+    return ratingRequested(this.state, this.config);
+  }
+
+  // The score only: histories from before a second rating was refused replay their second one.
   rate(score: number, comment: string | undefined, at: string): Rating {
-    this.validateRating(score);
+    this.validateScore(score);
     const handler = this.state.handoffs.length > 0 ? (this.state.lastAgentId ?? 'human') : 'ai';
     this.state.rating = { score, comment, at, handler };
     return this.state.rating;
@@ -371,6 +424,12 @@ export class Conversation {
 
   close(): void {
     this.state.status = 'closed';
+  }
+
+  /** The AI's small talk ended the conversation (a goodbye): resolved by the AI. */
+  closeResolvedByAi(): void {
+    this.state.resolvedBy = 'ai';
+    this.close();
   }
 
   /** Customer messages in the whole conversation, for continue-as-new accounting. */

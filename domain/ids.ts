@@ -5,6 +5,8 @@
 const randomId = (): string => globalThis.crypto.randomUUID();
 
 export const newConversationId = randomId;
+/** A widget visitor the business did not name. */
+export const newVisitorId = (): string => `visitor-${randomId()}`;
 export const newAuditId = randomId;
 export const newArticleId = (): string => `kb-${randomId()}`;
 export const newDatasetId = (): string => `dataset-${randomId()}`;
@@ -13,6 +15,8 @@ export const newTrainingId = (): string => `training-${randomId()}`;
 export const retrainingId = (requestedAt: Date): string => `retraining-${requestedAt.toISOString()}`;
 
 export const conversationWorkflowId = (conversationId: string): string => `conversation-${conversationId}`;
+/** The inverse, for conversations found by a visibility query. */
+export const conversationIdOf = (workflowId: string): string => workflowId.slice('conversation-'.length);
 export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
 export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
 
@@ -34,5 +38,7 @@ export const handoffNoticeId = (messageId: string): string => `handoff-notice-${
 export const holdingReplyId = (messageId: string): string => `holding-${messageId}`;
 export const isHandoffNotice = (transcriptId: string): boolean => transcriptId.startsWith('handoff-notice-');
 export const isHoldingReply = (transcriptId: string): boolean => transcriptId.startsWith('holding-');
+/** The line that confirms the email an anonymous visitor left, from the client's request id. */
+export const contactNoticeId = (requestId: string): string => `contact-${requestId}`;
 export const resolvedNoticeId = (handoffCount: number): string => `resolved-${handoffCount}`;
 export const closingMessageId = (handoffCount: number): string => `closing-${handoffCount}`;

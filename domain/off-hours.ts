@@ -34,3 +34,12 @@ export function offHoursNotice(sla: SupportConfig['sla'], priority: Priority, at
     `and a person will reply here by ${wallTime(expected.answerBy)} at the latest.`
   );
 }
+
+/** What a waiting customer is shown: "usually within N minutes" while staffed, the off-hours notice otherwise. */
+export type PersonWait = { staffedNow: true; withinMinutes: number } | { staffedNow: false; notice: string };
+
+export function personWait(sla: SupportConfig['sla'], priority: Priority, at: Date): PersonWait {
+  const notice = offHoursNotice(sla, priority, at);
+  if (notice) return { staffedNow: false, notice };
+  return { staffedNow: true, withinMinutes: Math.ceil(sla.policies[priority].firstResponseMs / 60_000) };
+}

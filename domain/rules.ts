@@ -10,6 +10,7 @@ export const RULE_CODES = [
   'control_characters',
   'conversation_closed',
   'invalid_rating',
+  'already_rated',
   // an agent's action on a human task
   'already_claimed',
   'not_assignee',

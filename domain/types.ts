@@ -49,10 +49,14 @@ export interface TranscriptMessage {
   internal?: boolean;
 }
 
+/** The name of a visitor who gave none: greetings read "Hi there,". */
+export const ANONYMOUS_VISITOR_NAME = 'there';
+
 export interface CustomerProfile {
   id: string;
   name: string;
-  email: string;
+  /** Absent for an anonymous visitor until they leave one (asked when nobody can answer at once). */
+  email?: string;
   tier?: string;
   plan?: string;
   lifetimeValue?: number;

@@ -62,7 +62,8 @@ async function start(args: string[]): Promise<number> {
   const stack = await startStack({ services, runDir: DEV_RUN_DIR, ports });
 
   const credentials = devCredentials();
-  const env = stackEnv(stack, { ...process.env, ...credentials.values, PORT: String(apiPort) });
+  // The dev stack serves the widget's demo page (/demo); production turns it on only by choice.
+  const env = stackEnv(stack, { TANDEM_DEMO_PAGE: '1', ...process.env, ...credentials.values, PORT: String(apiPort) });
 
   // Restarted on every start so code changes take effect.
   const apps = ['api', 'worker', 'batch-worker'];
@@ -98,6 +99,7 @@ async function start(args: string[]): Promise<number> {
   Temporal     ${stack.temporalAddress}
   Database     ${stack.mongoUrl}
   LLM          ${stack.ollamaHost ? `Ollama at ${stack.ollamaHost}, model ${stack.ollamaModel}` : 'embedded model (start with --ollama for Ollama)'}
+  Widget demo  http://127.0.0.1:${apiPort}/demo
   Logs         ${logs}/
   Credentials  ${path.relative(process.cwd(), credentials.file)} (API, operator and agent keys of this local stack)
 Stop it with: ./tandem stop`);
@@ -135,6 +137,8 @@ async function test(jestArgs: string[]): Promise<number> {
   fs.rmSync(resultsFile, { force: true });
   const steps: [string, string, string[]][] = [
     ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+    // The widget is browser code (DOM types) over the generated client: a project of its own.
+    ['type-check the widget', bin('tsc'), ['--noEmit', '-p', 'web/widget/tsconfig.json']],
     ['lint', bin('eslint'), ['.']],
     ['jest', bin('jest'), ['--json', `--outputFile=${resultsFile}`, ...jestArgs]],
   ];

@@ -1,7 +1,8 @@
 // Records workflow histories for the replay test (test/integration/replay.test.ts): a conversation,
-// and a human task whose SLA warns and breaches before an agent claims, replies and resolves it.
+// a human task whose SLA warns and breaches before an agent claims, replies and resolves it, and an
+// anonymous widget visitor's conversation.
 // Run it against a running stack after an intended, patched change to a workflow:
-//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff]
+//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff] [visitor]
 // and commit the files it writes next to the older ones: old histories must keep replaying.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -77,10 +78,45 @@ async function recordHandoff(): Promise<void> {
   }
 }
 
+/**
+ * An anonymous widget visitor handed over while the team is away: asked for an email and leaving
+ * one, answered by an agent, then a goodbye that the AI resolves and a rating in the window after it.
+ */
+async function recordVisitor(): Promise<void> {
+  const awayDay = (new Date().getUTCDay() + 3) % 7;
+  const configFile = writeSupportConfig((config) => {
+    config.sla.timeZone = 'UTC';
+    config.sla.businessHours = [{ day: awayDay, start: '09:00', end: '17:00' }];
+    config.sla.holidays = [];
+  });
+  const tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: configFile }) });
+  try {
+    const session = await tandem.call('POST', '/v1/widget/sessions', { body: {} });
+    const { conversationId, token } = session.body as { conversationId: string; token: string };
+    const as = (path: string, body: unknown) => tandem.call('POST', `/v1/conversations/${conversationId}/${path}`, { token, body });
+    await as('messages', { messageId: 'v1', text: 'hw do i chnage my shiping adress' });
+    const handoff = await as('human', { requestId: 'v2' });
+    await as('email', { requestId: 'v3', email: 'visitor@example.com' });
+    const taskId = handoff.body.handoff.taskId as string;
+    const agent = agents[0]!;
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/claim`, { token: agent.token, body: {} });
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/reply`, { token: agent.token, body: { actionId: 'r1', text: 'Done, the address is changed.' } });
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: agent.token, body: {} });
+    await as('messages', { messageId: 'v4', text: 'thanks, bye' });
+    await as('rating', { score: 5 });
+    await new Promise((r) => setTimeout(r, 1000)); // let the last projections land in history
+
+    save('visitor', await tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId)).fetchHistory());
+  } finally {
+    await tandem.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const kinds = process.argv.slice(2);
   if (kinds.length === 0 || kinds.includes('conversation')) await recordConversation();
   if (kinds.length === 0 || kinds.includes('handoff')) await recordHandoff();
+  if (kinds.length === 0 || kinds.includes('visitor')) await recordVisitor();
 }
 
 void main();

@@ -12,7 +12,7 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { Conversation, type Decision, type MessageOutcome } from '../domain/conversation';
+import { Conversation, csatRulesOf, type Decision, type MessageOutcome } from '../domain/conversation';
 import { aiReplyId, handoffNoticeId, holdingReplyId } from '../domain/ids';
 import { rejectIfRuleBroken } from './rejections';
 import { summarizeForHandoff } from '../domain/handoff';
@@ -29,6 +29,7 @@ import {
   customerWroteSignal,
   handoffResolvedSignal,
   messagesAfterQuery,
+  provideEmailUpdate,
   rateConversationUpdate,
   requestHumanUpdate,
   sendMessageUpdate,
@@ -179,7 +180,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const { handoff, notice } = conversation.handOff(
       { reasons, queue: route.queue, priority: route.priority, summary, at: now() },
       inReplyTo,
-      conversation.handoffNotice(route.priority, now(), reasons),
+      // Visitors may now come without an email: off hours, ask for one so the answer can reach them.
+      conversation.handoffNotice(route.priority, now(), reasons, { askForEmail: patched('ask-anonymous-visitor-email') }),
     );
     await startChild(handoffWorkflow, {
       workflowId: handoff.taskId,
@@ -236,7 +238,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     if (decision.kind === 'handoff') return handOff(decision.reasons, messageId);
     if (decision.kind === 'reply') {
       const reply = conversation.addAiAnswer(messageId, { text: decision.text, citations: [] }, now());
-      if (decision.closes) conversation.close();
+      if (decision.closes) conversation.closeResolvedByAi();
       return { conversationId: input.conversationId, messageId, status: conversation.status, reply };
     }
     const classification = conversation.snapshot.transcript.find((m) => m.id === messageId)?.classification;
@@ -340,6 +342,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     { validator: ({ score }) => rejectIfRuleBroken(() => conversation.validateRating(score)) },
   );
 
+  setHandler(
+    provideEmailUpdate,
+    ({ requestId, email }) =>
+      serial.run(async () => {
+        const notice = conversation.provideEmail(requestId, email, now());
+        publish();
+        return notice;
+      }),
+    { validator: (_request) => rejectIfRuleBroken(() => conversation.validateOpen()) },
+  );
+
   setHandler(closeConversationUpdate, () =>
     serial.run(async () => {
       conversation.close();
@@ -407,6 +420,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
         carriedVersion: version,
       });
     }
+  }
+  // The AI resolved it (a goodbye) and the CSAT rules ask for a rating: stay open for it a while.
+  if (conversation.ratingRequested && patched('csat-window-after-ai-resolution')) {
+    await condition(() => !conversation.ratingRequested, csatRulesOf(config).ratingWindowMs);
   }
   await condition(allHandlersFinished);
   await background.idle();

@@ -42,6 +42,8 @@ export const sendMessageUpdate = defineUpdate<MessageOutcome, [CustomerMessage]>
 /** The customer asks for a person, by button rather than by words. */
 export const requestHumanUpdate = defineUpdate<MessageOutcome, [{ requestId: string; note?: string }]>('requestHuman');
 export const rateConversationUpdate = defineUpdate<Rating, [{ score: number; comment?: string }]>('rateConversation');
+/** An anonymous visitor leaves an email address for the answer; `requestId` makes a retry count once. */
+export const provideEmailUpdate = defineUpdate<TranscriptMessage, [{ requestId: string; email: string }]>('provideEmail');
 export const closeConversationUpdate = defineUpdate<void, []>('closeConversation');
 
 /** From the human-task side: an agent's reply or internal note. */

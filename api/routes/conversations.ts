@@ -1,15 +1,19 @@
 import { Router } from 'express';
 import * as conversations from '../../app/conversations';
+import { openWidgetSession } from '../../app/widget';
+import { widgetCaller } from '../auth';
 import type { ApiDeps } from '../deps';
 import { streamTranscript } from '../event-stream';
 import type { RateLimits } from '../rate-limit';
 import {
   conversationIdParam,
   listConversationsQuery,
+  provideEmailBody,
   rateBody,
   requestHumanBody,
   sendMessageBody,
   startConversationBody,
+  widgetSessionBody,
 } from '../schemas';
 
 export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
@@ -20,6 +24,12 @@ export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
   router.post('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
     const started = await conversations.startConversation(deps, startConversationBody.parse(req.body));
     res.status(201).json({ ...started, token: auth.conversationToken(started.conversationId) });
+  });
+
+  // The chat widget's conversation, opened with a short-lived visitor token instead of the conversation token.
+  router.post('/v1/widget/sessions', auth.widgetSession, limit.perApiKey, async (req, res) => {
+    const session = await openWidgetSession(deps, widgetSessionBody.parse(req.body ?? {}), widgetCaller(res) === 'backend');
+    res.status(201).json({ ...session, ...auth.visitorToken(session.conversationId) });
   });
 
   router.get('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
@@ -37,6 +47,10 @@ export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
 
   router.post('/v1/conversations/:conversationId/rating', auth.conversation, limit.perConversation, async (req, res) => {
     res.json(await conversations.rateConversation(deps, conversationId(req.params), rateBody.parse(req.body)));
+  });
+
+  router.post('/v1/conversations/:conversationId/email', auth.conversation, limit.perConversation, async (req, res) => {
+    res.json(await conversations.provideEmail(deps, conversationId(req.params), provideEmailBody.parse(req.body)));
   });
 
   router.get('/v1/conversations/:conversationId', auth.conversation, limit.perConversation, async (req, res) => {

@@ -46,6 +46,8 @@ const EXAMPLE_BODIES: Record<string, () => unknown> = {
   'post /v1/conversations/{conversationId}/messages': () => ({ messageId: 'access-1', text: 'where is my order 123?' }),
   'post /v1/conversations/{conversationId}/human': () => ({ requestId: 'access-human' }),
   'post /v1/conversations/{conversationId}/rating': () => ({ score: 5, comment: 'thanks' }),
+  'post /v1/conversations/{conversationId}/email': () => ({ requestId: 'access-email', email: 'visitor@example.com' }),
+  'post /v1/widget/sessions': () => ({ visitor: { id: 'access-visitor' } }),
   'post /v1/agent/tasks/{taskId}/claim': () => ({}),
   'post /v1/agent/tasks/{taskId}/release': () => ({}),
   'post /v1/agent/tasks/{taskId}/reply': () => ({ actionId: 'access-reply', text: 'Hi, I can help with that.' }),

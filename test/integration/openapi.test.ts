@@ -1,5 +1,5 @@
 import { startTandem, type Tandem } from '../support/harness';
-import { operations } from '../../api/openapi';
+import { openApiDocument, operations } from '../../api/openapi';
 
 let tandem: Tandem;
 
@@ -40,4 +40,6 @@ test('when the document is fetched, then it is OpenAPI 3 and lists exactly the r
     .sort();
   expect(documented).toEqual(servedRoutes(app));
   expect(documented).toEqual(operations.map((o) => `${o.method} ${o.path}`).sort());
+  // The typed client is generated from openApiDocument() (test/unit/client): the served one is that.
+  expect(res.body).toEqual(openApiDocument());
 });

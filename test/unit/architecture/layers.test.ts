@@ -39,6 +39,10 @@ const cases = {
     file: 'api/routes/knowledge.ts',
     code: "import { readArticle } from '../../app/knowledge';\nexport const read = readArticle;\n",
   },
+  widgetImportsServerCode: {
+    file: 'web/widget/sse.ts',
+    code: "import { ANONYMOUS_VISITOR_NAME } from '../../domain/types';\nimport { createTandemClient } from '../../client';\nexport const used = [ANONYMOUS_VISITOR_NAME, createTandemClient];\n",
+  },
 };
 
 let errors: Record<keyof typeof cases, string[]>;
@@ -68,6 +72,10 @@ describe('layering lint rule', () => {
       expect.stringContaining('deterministic'),
       expect.stringContaining('must not import from activities/'),
     ]);
+  });
+
+  test('when the browser widget imports server code, then lint fails; the typed client is fine', () => {
+    expect(errors.widgetImportsServerCode).toEqual([expect.stringContaining('must not import from domain/')]);
   });
 
   test('when a route calls a use case, then lint passes', () => {

@@ -1,6 +1,6 @@
 import defaultConfig from '../../../config/support.default.json';
 import { supportConfigSchema } from '../../../config/schema';
-import { Conversation } from '../../../domain/conversation';
+import { Conversation, emailRequested } from '../../../domain/conversation';
 import { RuleViolation } from '../../../domain/rules';
 import type { Classification } from '../../../domain/types';
 
@@ -140,6 +140,65 @@ describe('Conversation', () => {
 
     expect(rating.handler).toBe('dana');
     expect(() => conversation.rate(6, undefined, at)).toThrow(RuleViolation);
+  });
+});
+
+describe('CSAT rules and anonymous visitors', () => {
+  const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
+  const withRules = (askAfter: 'human' | 'ai' | 'both') => ({ ...config, csat: { askAfter, ratingWindowMs: 60_000 } });
+  const anonymous = { id: 'v1', name: 'Visitor' };
+
+  function resolvedByPerson(askAfter: 'human' | 'ai' | 'both') {
+    const conversation = Conversation.open({ id: 'conv-1', customer: anonymous, config: withRules(askAfter), at });
+    conversation.addCustomerMessage('m1', 'a person please', at);
+    conversation.handOff({ reasons: [{ code: 'customer_request' }], queue: 'general', priority: 'normal', summary, at }, 'm1', 'notice');
+    conversation.resolveHandoff(at, { agentId: 'dana' });
+    return conversation;
+  }
+
+  function resolvedByAi(askAfter: 'human' | 'ai' | 'both') {
+    const conversation = Conversation.open({ id: 'conv-1', customer: anonymous, config: withRules(askAfter), at });
+    conversation.closeResolvedByAi();
+    return conversation;
+  }
+
+  test('when a person or the AI resolves, then a rating is asked only where the rules say so', () => {
+    const asked = (['human', 'ai', 'both'] as const).map((rule) => [rule, resolvedByPerson(rule).ratingRequested, resolvedByAi(rule).ratingRequested]);
+    const unresolved = Conversation.open({ id: 'conv-1', customer: anonymous, config: withRules('both'), at });
+
+    expect(asked).toEqual([
+      ['human', true, false],
+      ['ai', false, true],
+      ['both', true, true],
+    ]);
+    expect(unresolved.ratingRequested).toBe(false);
+  });
+
+  test('when the conversation is rated, then it is not asked again and a second rating is refused', () => {
+    const conversation = resolvedByPerson('both');
+
+    conversation.validateRating(5);
+    conversation.rate(5, undefined, at);
+
+    expect(conversation.ratingRequested).toBe(false);
+    expect(() => conversation.validateRating(4)).toThrow(expect.objectContaining({ code: 'already_rated' }));
+  });
+
+  test('when a visitor with no email is handed over while the team is away, then an email is asked for until one is left', () => {
+    const sunday = '2026-11-29T10:00:00.000Z';
+    const conversation = Conversation.open({ id: 'conv-1', customer: anonymous, config, at: sunday });
+    conversation.addCustomerMessage('m1', 'a person please', sunday);
+    const notice = conversation.handoffNotice('normal', sunday, [], { askForEmail: true });
+    conversation.handOff({ reasons: [{ code: 'customer_request' }], queue: 'general', priority: 'normal', summary, at: sunday }, 'm1', notice);
+    const askedBefore = emailRequested(conversation.snapshot, config, new Date(sunday));
+
+    const confirmation = conversation.provideEmail('e1', 'visitor@example.com', sunday);
+
+    expect(notice).toMatch(/Leave your email address/);
+    expect(askedBefore).toBe(true);
+    expect(confirmation.text).toMatch(/visitor@example.com/);
+    expect(emailRequested(conversation.snapshot, config, new Date(sunday))).toBe(false);
+    expect(emailRequested(conversation.snapshot, config, new Date('2026-12-01T11:00:00.000Z'))).toBe(false);
   });
 });
 
