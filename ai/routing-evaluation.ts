@@ -112,6 +112,8 @@ function describe(decision: Decision, intent: string | undefined): string {
       return `answered from ${decision.articleId} (${intent ?? 'no intent'})`;
     case 'reply':
       return `replied "${decision.text.slice(0, 60)}"`;
+    case 'action':
+      return `ran ${decision.call.summary}`;
     case 'handoff':
       return `handed off: ${decision.reasons.map((reason) => (reason.detail ? `${reason.code} (${reason.detail})` : reason.code)).join(', ')}`;
   }
