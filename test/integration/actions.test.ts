@@ -56,6 +56,25 @@ describe('order lookups against the stack demo store', () => {
     expect(res.body.reply.text).not.toMatch(/shipped|Royal Mail|RM482913375GB|2026-12-04/);
   });
 
+  test('when order questions were answered with and without a lookup, then metrics count AI resolution per category both ways', async () => {
+    const { say } = await conversation(tandem, 'cust-42');
+    await say('m1', 'where is my order?'); // no number: answered from the knowledge base
+    const operator = tandem.env.TANDEM_OPERATOR_KEYS[0] as string;
+
+    const row = await until(async () => {
+      const { body } = await tandem.call('GET', '/v1/metrics', { token: operator });
+      const found = body.aiResolutionByCategory.find((r: { category: string }) => r.category === 'order_status');
+      return found?.all.conversations === 3 ? found : undefined;
+    });
+
+    expect(row).toEqual({
+      category: 'order_status',
+      all: { conversations: 3, aiResolved: 3, rate: 1 },
+      withActions: { conversations: 2, aiResolved: 2, rate: 1 },
+      withoutActions: { conversations: 1, aiResolved: 1, rate: 1 },
+    });
+  });
+
   test('when a request to the store is unsigned, stale or forged, then the store refuses it with 401 and says why', async () => {
     const url = process.env.TANDEM_ACTIONS_URL as string;
     const secret = process.env.TANDEM_ACTIONS_SECRET as string;
