@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signRequest } from '../../domain/action-signature';
 import { startDemoStore, type RunningDemoStore, type StoreCall } from '../../services/demo-store/store';
 import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';
@@ -175,6 +177,40 @@ describe('a stopped store', () => {
     const lines = task.body.transcript.map((m: { text: string }) => m.text);
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Look up order 1001: failed/)]));
   });
+});
+
+describe('a store that never answers', () => {
+  const secret = randomBytes(32).toString('hex');
+  let hanging: Server;
+  let tandem: Tandem;
+  beforeAll(async () => {
+    hanging = createServer(() => undefined); // takes every request and answers none
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    tandem = await startTandem({ env: testEnv({ TANDEM_ACTIONS_URL: url, TANDEM_ACTIONS_SECRET: secret }) });
+  });
+  afterAll(async () => {
+    await tandem?.stop();
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
+  });
+
+  test('when every attempt times out, then the customer gets an apology and a person once the attempts are spent, never a guessed status', async () => {
+    const { say } = await conversation(tandem, 'cust-42');
+    await say('m0', 'hi');
+
+    const started = Date.now();
+    const res = await say('m1', 'where is my order 1001?');
+    const elapsedMs = Date.now() - started;
+
+    expect(res.body.status).toBe('handoff');
+    expect(res.body.handoff.reasons).toEqual([expect.objectContaining({ code: 'action_failed' })]);
+    expect(res.body.actions).toEqual([{ name: 'lookup_order', ok: false }]);
+    expect(res.body.reply.text).not.toMatch(/shipped|Royal Mail/);
+    // Two attempts of 3 s each (config/support.default.json), and the retry's back-off.
+    expect(elapsedMs).toBeGreaterThanOrEqual(6000);
+    expect(elapsedMs).toBeLessThan(10_000);
+  }, 30_000);
 });
 
 async function until<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 15_000): Promise<T> {
