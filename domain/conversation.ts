@@ -22,7 +22,7 @@ import type {
 import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
 import { offHoursNotice } from './off-hours';
-import { fillPlaceholders, firstName, placeholderValues } from './placeholders';
+import { fillPlaceholders, inBrandVoice, placeholderValues } from './placeholders';
 import { isAffirmative } from './text';
 import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
 import { actionIdempotencyKey, actionResultId, aiReplyId, handoffNoticeId, handoffWorkflowId, holdingReplyId, isHandoffNotice, isHoldingReply, resolvedNoticeId } from './ids';
@@ -253,8 +253,7 @@ export class Conversation {
     });
     const action = (this.config.actions ?? []).find((candidate) => candidate.name === call.name);
     if (!result.ok || !action) return undefined;
-    const body = actionAnswer(action, call.facts, result);
-    return [`Hi ${firstName(this.state.customer.name)},`, body, this.config.brand.signOff].filter((part) => part !== '').join('\n\n');
+    return inBrandVoice(this.config, this.state.customer, actionAnswer(action, call.facts, result));
   }
 
   /** The actions run for a customer message, as its reply reports them. */
