@@ -18,6 +18,7 @@ import { writeConversationProjection, type ConversationProjection } from '../db/
 import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/tasks';
 import type { SlaFiring } from '../domain/human-task';
 import type { KnowledgeSearch } from '../ai/knowledge-search';
+import { createActionActivities, type BusinessApi } from './actions';
 
 export interface ActivityDeps {
   models: Models;
@@ -31,6 +32,8 @@ export interface ActivityDeps {
   log: Logger;
   /** Receives every SLA warning, breach and return as JSON; without it they are only logged. */
   slaWebhookUrl?: string;
+  /** The business's own API that actions call; without it every action fails and hands over. */
+  businessApi?: BusinessApi;
 }
 
 export interface SlaNotice {
@@ -65,9 +68,11 @@ async function withHeartbeats<T>(call: (signal: AbortSignal) => Promise<T>): Pro
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl } = deps;
+  const { models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl, businessApi } = deps;
 
   return {
+    ...createActionActivities({ businessApi, log }),
+
     /**
      * How this worker runs the model's steps: in the workflow task when the model is in process
      * (milliseconds), as ordinary activities with heartbeats when a model server writes answers.

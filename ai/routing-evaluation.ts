@@ -25,6 +25,8 @@ export interface RoutedOutcome {
   aiReplied: boolean;
   /** Intents of the articles the reply cited. */
   citedIntents: string[];
+  /** Intents of the actions (lookups against the business's systems) the AI answered with. */
+  actionIntents: string[];
 }
 
 /** Cases from a `text,kind` CSV; a bad row is a `CsvError` naming it. */
@@ -47,7 +49,12 @@ export function parseRoutingCases(csvText: string): RoutingCase[] {
 export function isRoutedRight(testCase: RoutingCase, outcome: RoutedOutcome): boolean {
   switch (testCase.kind) {
     case 'ai':
-      return !outcome.handedOff && outcome.aiReplied && outcome.citedIntents.includes(testCase.intent as string);
+      // Answered from the business's own data is answered too: "where is my order 1001?" gets the order.
+      return (
+        !outcome.handedOff &&
+        outcome.aiReplied &&
+        (outcome.citedIntents.includes(testCase.intent as string) || outcome.actionIntents.includes(testCase.intent as string))
+      );
     case 'human':
       return outcome.handedOff;
     case 'oos':
@@ -86,12 +93,13 @@ export async function evaluateRouting(input: {
       at: '2026-01-05T12:00:00.000Z',
     });
     conversation.addCustomerMessage('m1', testCase.text, '2026-01-05T12:00:00.000Z');
-    const decision = conversation.decide('m1', await understanding.understand({ text: testCase.text, config }));
+    const decision = conversation.decide('m1', await understanding.understand({ text: testCase.text, config }), config.actions);
     const intent = decision.kind === 'answer' ? input.articleIntent(decision.articleId) : undefined;
     const outcome: RoutedOutcome = {
       handedOff: decision.kind === 'handoff',
       aiReplied: decision.kind !== 'handoff',
       citedIntents: intent === undefined ? [] : [intent],
+      actionIntents: decision.kind === 'action' ? actionIntentsOf([decision.call.name], config) : [],
     };
     const tally = (figures.byKind[testCase.kind] ??= { cases: 0, right: 0 });
     tally.cases += 1;
@@ -112,7 +120,14 @@ function describe(decision: Decision, intent: string | undefined): string {
       return `answered from ${decision.articleId} (${intent ?? 'no intent'})`;
     case 'reply':
       return `replied "${decision.text.slice(0, 60)}"`;
+    case 'action':
+      return `ran ${decision.call.summary}`;
     case 'handoff':
       return `handed off: ${decision.reasons.map((reason) => (reason.detail ? `${reason.code} (${reason.detail})` : reason.code)).join(', ')}`;
   }
+}
+
+/** The intents the named actions serve, as the support configuration says. */
+export function actionIntentsOf(actionNames: readonly string[], config: SupportConfig): string[] {
+  return config.actions.filter((action) => actionNames.includes(action.name)).flatMap((action) => action.intents);
 }

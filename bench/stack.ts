@@ -69,7 +69,8 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
 
 async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
   const { name, runDir, ports, apiPort, extraProcesses = [], extraEnv = {} } = options;
-  const services: ServiceName[] = options.ollama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
+  // The demo store answers the actions (order lookups) the way the business's API would.
+  const services: ServiceName[] = options.ollama ? ['temporal', 'mongo', 'ollama', 'demoStore'] : ['temporal', 'mongo', 'demoStore'];
   const info = await startStack({ services, runDir, mongoDatabase: `${name}${Date.now()}`, ports });
   const apiKey = `${name}-${randomBytes(16).toString('hex')}`;
   const agentToken = `${name}-agent-${randomBytes(16).toString('hex')}`;

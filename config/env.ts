@@ -68,6 +68,10 @@ const envSchema = z.object({
   TANDEM_DEVELOPMENT_CASES: z.string().default('data/eval/conversations-dev.csv'),
   /** Where retraining runs write their JSONL examples for fine-tuning an Ollama model. */
   TANDEM_EXPORT_DIR: z.string().default('.run/exports'),
+  /** The business's own API that actions call (the demo store under `./tandem start`); unset means every action fails honestly. */
+  TANDEM_ACTIONS_URL: z.url().optional(),
+  /** Signs every action request (HMAC-SHA256 over timestamp, method, path and body); the business's API holds the same. */
+  TANDEM_ACTIONS_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Keys the business's own client uses to start conversations. */
   TANDEM_API_KEYS: keyList,
   /** Signs per-conversation tokens. */
@@ -145,6 +149,14 @@ export function loadSupportConfig(path: string): SupportConfig {
   }
   for (const c of config.categories) {
     if (!queueIds.has(c.queue)) throw new ConfigError(`categories.${c.id}.queue: unknown queue ${c.queue}`);
+  }
+  const names = new Set<string>();
+  for (const action of config.actions) {
+    if (names.has(action.name)) throw new ConfigError(`actions.${action.name}: the name is used twice`);
+    names.add(action.name);
+    for (const intent of action.intents) {
+      if (!(intent in config.intentCategories)) throw new ConfigError(`actions.${action.name}.intents: unknown intent ${intent}`);
+    }
   }
   if (!queueIds.has(config.sla.overflowQueue)) throw new ConfigError(`sla.overflowQueue: unknown queue`);
   return config;

@@ -33,6 +33,69 @@ const csatRules = z.object({
 });
 export type CsatRules = z.infer<typeof csatRules>;
 export const DEFAULT_CSAT_RULES: CsatRules = { askAfter: 'both', ratingWindowMs: 10 * 60 * 1000 };
+/**
+ * Facts of the conversation an action's request may use. `customerId` is the profile the business's
+ * API key started the conversation with, never anything the customer typed; `orderNumber` is read
+ * from the customer's message.
+ */
+export const ACTION_FACTS = ['customerId', 'orderNumber'] as const;
+export type ActionFact = (typeof ACTION_FACTS)[number];
+const TEMPLATE_NAME = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const namesIn = (template: string): string[] => [...template.matchAll(TEMPLATE_NAME)].map((m) => m[1] as string);
+
+/**
+ * A request to the business's own API (`TANDEM_ACTIONS_URL` + `request.path`) that the AI may run
+ * for a customer, or must leave to a person.
+ */
+const action = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    /** Model labels (see `intentCategories`) whose messages this action answers. */
+    intents: z.array(z.string().min(1)).min(1),
+    /** read: runs at once; write: changes something, and runs only after the customer's explicit yes. */
+    effect: z.enum(['read', 'write']),
+    /** ai: the AI runs it; person: the request goes to a person with reason `action_by_person`. */
+    runBy: z.enum(['ai', 'person']),
+    /** The step's name in the Temporal UI, e.g. "Look up order {{orderNumber}}". */
+    summary: z.string().min(1),
+    request: z.object({
+      method: z.enum(['GET', 'POST']),
+      /** Path under TANDEM_ACTIONS_URL with `{{fact}}` placeholders, e.g. /customers/{{customerId}}/orders/{{orderNumber}}. */
+      path: z.string().startsWith('/'),
+    }),
+    /** The only fields of the response an answer may use; anything else the API returns is dropped. */
+    responseFields: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/)).min(1),
+    /** Limit of one attempt; a failed or timed-out attempt is retried up to `attempts` times in all. */
+    timeoutMs: z.number().int().min(100).max(60_000),
+    attempts: z.number().int().min(1).max(10).default(3),
+    replies: z.object({
+      /**
+       * Lines of the answer, each with `{{field}}`s of the response and the facts; a line whose
+       * field the response lacks is left out, so nothing is ever guessed.
+       */
+      done: z.array(z.string().min(1)).min(1),
+      /** The business's API does not know this for this customer (404). */
+      notFound: z.string().min(1),
+      /** What a write will do, asked before it runs; required for writes. */
+      confirm: z.string().min(1).optional(),
+    }),
+  })
+  .superRefine((a, ctx) => {
+    for (const name of namesIn(a.request.path)) {
+      if (!(ACTION_FACTS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['request', 'path'], message: `{{${name}}} is not a fact (${ACTION_FACTS.join(', ')})` });
+      }
+    }
+    const known = new Set<string>([...ACTION_FACTS, ...a.responseFields]);
+    for (const line of [...a.replies.done, a.replies.notFound, a.replies.confirm ?? '', a.summary]) {
+      for (const name of namesIn(line)) {
+        if (!known.has(name)) ctx.addIssue({ code: 'custom', path: ['replies'], message: `{{${name}}} is neither a fact nor a response field` });
+      }
+    }
+    if (a.effect === 'write' && !a.replies.confirm) {
+      ctx.addIssue({ code: 'custom', path: ['replies', 'confirm'], message: 'a write needs the question that confirms it' });
+    }
+  });
 
 export const supportConfigSchema = z.object({
   brand: z.object({
@@ -51,6 +114,8 @@ export const supportConfigSchema = z.object({
     noAnswer: z.string().min(1),
     /** Said when the AI offers a person and the customer may accept. */
     offerPerson: z.string().min(1),
+    /** Said before handing over when an action against the business's systems failed. */
+    actionFailed: z.string().min(1),
   }),
   /** ISO 639-1 codes the AI answers in; a message confidently in another language goes to a person. */
   languages: z.array(z.string().regex(/^[a-z]{2}$/)).min(1),
@@ -106,6 +171,8 @@ export const supportConfigSchema = z.object({
     returnAfterMs: durationMs,
   }),
   csat: csatRules.default(DEFAULT_CSAT_RULES),
+  /** Requests to the business's own systems the AI answers with (order status, cancelling an order). */
+  actions: z.array(action).default([]),
   /** A conversation the AI is handling closes after this long without a message. */
   idleCloseMs: durationMs,
   /** Customer messages per conversation run before continue-as-new. */
@@ -114,3 +181,4 @@ export const supportConfigSchema = z.object({
 
 export type SupportConfig = z.infer<typeof supportConfigSchema>;
 export type CategoryConfig = SupportConfig['categories'][number];
+export type ActionConfig = SupportConfig['actions'][number];

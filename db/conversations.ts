@@ -43,6 +43,7 @@ export async function writeConversationProjection(models: Models, p: Conversatio
           internal: message.internal,
           citations: message.citations,
           classification: message.classification,
+          action: message.action,
         })),
         { ordered: false },
       );

@@ -32,9 +32,20 @@ export interface SupportMetrics {
   firstResponse: { ai: DurationStats; human: DurationStats };
   resolution: { ai: DurationStats; human: DurationStats };
   categoryPareto: ParetoRow[];
+  /**
+   * Per category, conversations resolved by the AI (never handed over), and the same split by
+   * whether the AI called the business's systems (actions) in them.
+   */
+  aiResolutionByCategory: Array<{ category: string; all: ResolutionStats; withActions: ResolutionStats; withoutActions: ResolutionStats }>;
   feedback: { total: number; byType: Record<string, number>; byKind: Record<string, number> };
   /** Conversations about cancelling, by the customer's lifetime value. */
   retention: { band: string; conversations: number; cancellations: number; rate: number | null }[];
+}
+
+export interface ResolutionStats {
+  conversations: number;
+  aiResolved: number;
+  rate: number | null;
 }
 
 /** The category whose conversations signal that a customer may leave. */
@@ -75,6 +86,7 @@ interface MessageRow {
   at: Date;
   internal?: boolean | null;
   classification?: { category?: string | null } | null;
+  action?: { name?: string | null } | null;
 }
 
 async function messagesOf(models: Models, conversationIds: string[]): Promise<Map<string, MessageRow[]>> {
@@ -82,7 +94,7 @@ async function messagesOf(models: Models, conversationIds: string[]): Promise<Ma
   for (let from = 0; from < conversationIds.length; from += ID_CHUNK) {
     const rows = await models.Message.find(
       { conversationId: { $in: conversationIds.slice(from, from + ID_CHUNK) } },
-      { conversationId: 1, role: 1, at: 1, internal: 1, seq: 1, 'classification.category': 1 },
+      { conversationId: 1, role: 1, at: 1, internal: 1, seq: 1, 'classification.category': 1, 'action.name': 1 },
     ).lean();
     for (const row of rows) {
       const list = byConversation.get(row.conversationId) ?? [];
@@ -177,6 +189,13 @@ export async function computeSupportMetrics(models: Models, opts: { since: Date;
     firstResponse: { ai: durationStats(aiFirst), human: durationStats(humanFirst) },
     resolution: { ai: durationStats(aiResolution), human: durationStats(humanResolution) },
     categoryPareto: paretoTable(countBy(conversations.map((c) => c.category ?? 'uncategorised'))),
+    aiResolutionByCategory: resolutionByCategory(
+      conversations.map((c) => ({
+        category: c.category ?? 'uncategorised',
+        handedOff: handedOff(c),
+        usedActions: (messages.get(c._id) ?? []).some((m) => Boolean(m.action?.name)),
+      })),
+    ),
     feedback: {
       total: feedback.length,
       byType: Object.fromEntries(countBy(feedback.map((f) => f.type))),
@@ -187,6 +206,26 @@ export async function computeSupportMetrics(models: Models, opts: { since: Date;
       return entry ? [{ band, ...entry, rate: ratio(entry.cancellations, entry.conversations) }] : [];
     }),
   };
+}
+
+/** AI resolution per category, most conversations first, overall and with and without actions. */
+export function resolutionByCategory(
+  rows: Array<{ category: string; handedOff: boolean; usedActions: boolean }>,
+): SupportMetrics['aiResolutionByCategory'] {
+  const stats = (list: typeof rows): ResolutionStats => {
+    const aiResolved = list.filter((row) => !row.handedOff).length;
+    return { conversations: list.length, aiResolved, rate: ratio(aiResolved, list.length) };
+  };
+  const byCategory = new Map<string, typeof rows>();
+  for (const row of rows) byCategory.set(row.category, [...(byCategory.get(row.category) ?? []), row]);
+  return [...byCategory.entries()]
+    .sort(([a, x], [b, y]) => y.length - x.length || a.localeCompare(b))
+    .map(([category, list]) => ({
+      category,
+      all: stats(list),
+      withActions: stats(list.filter((row) => row.usedActions)),
+      withoutActions: stats(list.filter((row) => !row.usedActions)),
+    }));
 }
 
 /** Live counts for Prometheus gauges: each a cheap indexed count. */

@@ -26,6 +26,8 @@ const messageSchema = new Schema(
     internal: Boolean,
     citations: [String],
     classification: classificationSchema,
+    /** A call to the business's systems this line records (internal, for the agent and metrics). */
+    action: { type: new Schema({ name: String, ok: Boolean }, { _id: false }), default: undefined },
   },
   { versionKey: false },
 );

@@ -1,4 +1,14 @@
-import { DEFAULT_CSAT_RULES, type CsatRules, type SupportConfig } from '../config/schema';
+import { DEFAULT_CSAT_RULES, type ActionConfig, type CsatRules, type SupportConfig } from '../config/schema';
+import {
+  actionAnswer,
+  actionFacts,
+  actionForIntent,
+  actionSummary,
+  confirmationQuestion,
+  describeActionResult,
+  type ActionCall,
+  type ActionResult,
+} from './actions';
 import {
   ANONYMOUS_VISITOR_NAME,
   type AnswerDraft,
@@ -13,10 +23,12 @@ import {
 import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
 import { routeHandoff } from './routing';
 import { offHoursNotice, personExpected } from './off-hours';
-import { fillPlaceholders, placeholderValues } from './placeholders';
+import { fillPlaceholders, inBrandVoice, placeholderValues } from './placeholders';
 import { isAffirmative } from './text';
 import { MAX_CLIENT_ID_LENGTH, RuleViolation } from './rules';
 import {
+  actionIdempotencyKey,
+  actionResultId,
   aiReplyId,
   closingMessageId,
   contactNoticeId,
@@ -66,6 +78,8 @@ export interface ConversationState {
   offeredPerson?: EscalationReason;
   /** Who resolved the conversation last: a person (their task resolved) or the AI (the customer said goodbye). */
   resolvedBy?: 'ai' | 'human';
+  /** A write the AI described and asked to confirm: only a "yes" as the next message runs it. */
+  pendingAction?: Omit<ActionCall, 'idempotencyKey'>;
 }
 
 /** The CSAT rules of a configuration; ones passed to workflows before the rules existed have none. */
@@ -96,6 +110,8 @@ export type Decision =
   | { kind: 'answer'; articleId: string }
   /** Reply without an article (small talk, or saying it cannot answer and offering a person). */
   | { kind: 'reply'; text: string; closes: boolean }
+  /** Run this request against the business's systems and answer from its result. */
+  | { kind: 'action'; call: ActionCall }
   | { kind: 'handoff'; reasons: EscalationReason[] };
 
 /** What a customer message turned into, returned to the API as the Update's result. */
@@ -106,6 +122,8 @@ export interface MessageOutcome {
   /** The AI's answer, or the notice that a person will take over. Absent while a person handles it. */
   reply?: TranscriptMessage;
   handoff?: { taskId: string; reasons: EscalationReason[]; queue: string; priority: Priority };
+  /** The business's systems this message made the AI call, and whether each call worked. */
+  actions?: Array<{ name: string; ok: boolean }>;
 }
 
 export interface ConversationView extends ConversationState {
@@ -215,15 +233,35 @@ export class Conversation {
 
   /**
    * Records what the AI understood and decides what to do: hand over when a rule fires (or when
-   * the customer accepts an offered person), small talk from the brand's replies, an answer only
-   * from the article the message was grounded in, and otherwise say so and hand over or offer to.
+   * the customer accepts an offered person), run a configured action (a write only after the
+   * customer confirmed it), small talk from the brand's replies, an answer only from the article
+   * the message was grounded in, and otherwise say so and hand over or offer to. `actions` are the
+   * configured ones this run may use (none for histories from before actions).
    */
-  decide(messageId: string, classification: Classification): Decision {
+  decide(messageId: string, classification: Classification, actions: readonly ActionConfig[] = []): Decision {
     const offered = this.state.offeredPerson;
+    const pending = this.state.pendingAction;
     this.state.offeredPerson = undefined;
-    const reasons = this.classify(messageId, classification);
+    this.state.pendingAction = undefined;
+    let reasons = this.classify(messageId, classification);
     const text = this.state.transcript.find((m) => m.id === messageId)?.text ?? '';
     if (offered && isAffirmative(text)) return { kind: 'handoff', reasons: [offered, ...reasons] };
+    if (pending && isAffirmative(text)) {
+      return { kind: 'action', call: { ...pending, idempotencyKey: actionIdempotencyKey(this.state.id, messageId, pending.name) } };
+    }
+    const action = actionForIntent(actions, classification.intent);
+    const facts = action && actionFacts(action, this.state.customer, text);
+    if (action && facts) {
+      if (action.runBy === 'person') return { kind: 'handoff', reasons: [...reasons, { code: 'action_by_person', detail: action.name }] };
+      // The category may be one people handle ("cancellation"): the action the AI may run is how it is
+      // handled now. Every other rule (mood, value, keywords) still hands over.
+      reasons = reasons.filter((reason) => reason.code !== `category:${classification.category}`);
+      if (reasons.length > 0) return { kind: 'handoff', reasons };
+      const call = { name: action.name, summary: actionSummary(action, facts), facts };
+      if (action.effect === 'read') return { kind: 'action', call: { ...call, idempotencyKey: actionIdempotencyKey(this.state.id, messageId, action.name) } };
+      this.state.pendingAction = call;
+      return { kind: 'reply', text: confirmationQuestion(action, facts), closes: false };
+    }
     if (reasons.length > 0) return { kind: 'handoff', reasons };
     const category = this.config.categories.find((candidate) => candidate.id === classification.category);
     const values = placeholderValues(this.config, this.state.customer, text);
@@ -243,6 +281,30 @@ export class Conversation {
     this.state.offeredPerson = missing;
     const { brand } = this.config;
     return { kind: 'reply', text: fillPlaceholders(`${brand.noAnswer} ${brand.offerPerson}`, values), closes: false };
+  }
+
+  /**
+   * Records what an action returned, as an internal line the agent sees in the task, and returns
+   * the customer's answer written from its fields, or undefined when it failed and a person must
+   * take over (reason `action_failed`).
+   */
+  recordAction(inReplyTo: string, call: ActionCall, result: ActionResult, at: string): string | undefined {
+    this.state.transcript.push({
+      id: actionResultId(inReplyTo, call.name),
+      role: 'system',
+      text: describeActionResult(call, result),
+      at,
+      internal: true,
+      action: { name: call.name, ok: result.ok },
+    });
+    const action = (this.config.actions ?? []).find((candidate) => candidate.name === call.name);
+    if (!result.ok || !action) return undefined;
+    return inBrandVoice(this.config, this.state.customer, actionAnswer(action, call.facts, result));
+  }
+
+  /** The actions run for a customer message, as its reply reports them. */
+  actionsFor(messageId: string): Array<{ name: string; ok: boolean }> {
+    return this.state.transcript.flatMap((m) => (m.action && m.id === actionResultId(messageId, m.action.name) ? [m.action] : []));
   }
 
   /**
@@ -311,9 +373,13 @@ export class Conversation {
    */
   handoffNotice(priority: Priority, at: string, reasons: EscalationReason[] = [], opts: { askForEmail?: boolean } = {}): string {
     const firstName = this.state.customer.name.split(/\s+/)[0] ?? this.state.customer.name;
-    const noAnswer = reasons.some((reason) => reason.code === 'missing_knowledge') ? `${this.config.brand.noAnswer} ` : '';
+    const apology = reasons.some((reason) => reason.code === 'action_failed')
+      ? `${this.config.brand.actionFailed} `
+      : reasons.some((reason) => reason.code === 'missing_knowledge')
+        ? `${this.config.brand.noAnswer} `
+        : '';
     const thanks = this.state.customer.name === ANONYMOUS_VISITOR_NAME ? 'Thanks.' : `Thanks, ${firstName}.`;
-    const notice = `${noAnswer}${thanks} I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
+    const notice = `${apology}${thanks} I'm passing this to a member of our team, who can see everything you've told me, so you won't need to repeat yourself. They'll reply here.`;
     const away = offHoursNotice(this.config.sla, priority, new Date(at));
     if (!away) return notice;
     const askEmail = opts.askForEmail && !this.state.customer.email ? " Leave your email address and we'll send the answer there too." : '';

@@ -112,6 +112,10 @@ export function describeReason(reason: EscalationReason, config: SupportConfig):
       return 'the knowledge base has no answer to this';
     case 'unresolved':
       return "the assistant's answer did not solve it";
+    case 'action_failed':
+      return reason.detail ? `a request to our systems failed (${reason.detail})` : 'a request to our systems failed';
+    case 'action_by_person':
+      return reason.detail ? `the customer asked for ${reason.detail}, which a person does` : 'the customer asked for something a person does';
     case 'language':
       return reason.detail ? `written in a language the assistant does not answer (${reason.detail})` : 'written in a language the assistant does not answer';
     default:

@@ -42,3 +42,13 @@ export const isHoldingReply = (transcriptId: string): boolean => transcriptId.st
 export const contactNoticeId = (requestId: string): string => `contact-${requestId}`;
 export const resolvedNoticeId = (handoffCount: number): string => `resolved-${handoffCount}`;
 export const closingMessageId = (handoffCount: number): string => `closing-${handoffCount}`;
+
+/** The transcript line recording an action run for a customer message. */
+export const actionResultId = (messageId: string, actionName: string): string => `action-${messageId}-${actionName}`;
+/**
+ * The idempotency key of an action run: the conversation, the customer message that asked for or
+ * confirmed it, and the action. A retried activity or a replayed workflow sends the same key, so the
+ * business's API applies a write once.
+ */
+export const actionIdempotencyKey = (conversationId: string, messageId: string, actionName: string): string =>
+  `${conversationId}:${messageId}:${actionName}`;

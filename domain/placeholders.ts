@@ -18,6 +18,11 @@ export function placeholderValues(config: SupportConfig, customer: CustomerProfi
   return values;
 }
 
+/** An answer in the brand's voice: greeted by first name, signed off as the brand signs. */
+export function inBrandVoice(config: SupportConfig, customer: CustomerProfile, body: string): string {
+  return [`Hi ${firstName(customer.name)},`, body.trim(), config.brand.signOff].filter((part) => part !== '').join('\n\n');
+}
+
 /** "there" when the name is missing or is an email address. */
 export function firstName(name: string): string {
   const first = name.trim().split(/\s+/)[0] ?? '';

@@ -47,6 +47,8 @@ export interface TranscriptMessage {
   citations?: string[];
   /** Agent-only note, never shown to the customer. */
   internal?: boolean;
+  /** A call to the business's systems and how it went (an internal line the agent sees in the task). */
+  action?: { name: string; ok: boolean };
 }
 
 /** The name of a visitor who gave none: greetings read "Hi there,". */
@@ -81,7 +83,11 @@ export type EscalationCode =
   | 'customer_request'
   | 'missing_knowledge'
   | 'unresolved'
-  | 'language';
+  | 'language'
+  /** A call to the business's systems failed or timed out: the AI never guesses its answer. */
+  | 'action_failed'
+  /** The customer asked for something the configuration leaves to a person (`runBy: "person"`). */
+  | 'action_by_person';
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];

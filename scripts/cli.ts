@@ -15,7 +15,7 @@ const TEST_RUN_DIR = profileRunDir('test');
 const API_READY_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: ./tandem <command>
-  start [--ollama]   start Temporal, FerretDB (and Ollama), the worker and the API in the background
+  start [--ollama]   start Temporal, FerretDB, the demo store (and Ollama), the worker and the API in the background
   stop               stop everything \`start\` started
   status             show what runs where
   test [jest args]   type-check, lint and run every test (services are started for the tests)`;
@@ -57,7 +57,7 @@ async function start(args: string[]): Promise<number> {
     return 1;
   }
   const useOllama = args.includes('--ollama') || process.env.TANDEM_OLLAMA === '1';
-  const services: ServiceName[] = useOllama ? ['temporal', 'mongo', 'ollama'] : ['temporal', 'mongo'];
+  const services: ServiceName[] = useOllama ? ['temporal', 'mongo', 'ollama', 'demoStore'] : ['temporal', 'mongo', 'demoStore'];
   const { ports, apiPort } = stackProfile('dev');
   const stack = await startStack({ services, runDir: DEV_RUN_DIR, ports });
 
@@ -98,6 +98,7 @@ async function start(args: string[]): Promise<number> {
   Temporal UI  ${stack.temporalUiUrl ?? `external server at ${stack.temporalAddress}`}
   Temporal     ${stack.temporalAddress}
   Database     ${stack.mongoUrl}
+  Demo store   ${stack.actionsUrl ?? 'none'}  (the business's orders that actions call: order 1001 of cust-42)
   LLM          ${stack.ollamaHost ? `Ollama at ${stack.ollamaHost}, model ${stack.ollamaModel}` : 'embedded model (start with --ollama for Ollama)'}
   Widget demo  http://127.0.0.1:${apiPort}/demo
   Logs         ${logs}/

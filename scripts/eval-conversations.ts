@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CsvError } from '../ai/csv';
-import { ROUTING_KINDS, isRoutedRight, parseRoutingCases, type RoutingCase, type RoutingKind } from '../ai/routing-evaluation';
+import { ROUTING_KINDS, actionIntentsOf, isRoutedRight, parseRoutingCases, type RoutingCase, type RoutingKind } from '../ai/routing-evaluation';
+import { loadSupportConfig } from '../config/env';
 import { formatTable, summarize } from '../bench/load';
 import { startPrivateStack, type PrivateStack } from '../bench/stack';
 import { stackProfile } from './stack/profiles';
@@ -38,6 +39,8 @@ const MISS_TEXT_CHARS = 80;
 const REQUEST_TIMEOUT_MS = 300_000;
 const RATE_LIMIT_RETRIES = 5;
 const KNOWLEDGE_PAGE = 500;
+/** The configuration the stack's worker runs: which actions serve which intents. */
+const SUPPORT_CONFIG = loadSupportConfig(process.env.TANDEM_SUPPORT_CONFIG ?? path.join(__dirname, '..', 'config', 'support.default.json'));
 
 type Case = RoutingCase;
 type Kind = RoutingKind;
@@ -50,6 +53,8 @@ interface Outcome {
   handoffReasons: string[];
   citations: string[];
   citedIntents: string[];
+  /** Intents served by the actions the AI answered with. */
+  actionIntents: string[];
   /** Set when the API gave no outcome at all (an HTTP error or no answer). */
   error?: string;
   latencyMs?: number;
@@ -187,7 +192,7 @@ function knowledgeIntents(target: Target) {
 
 /** One case: a new conversation, its first message, and what came back. */
 async function converse(target: Target, testCase: Case, n: number, intents: ReturnType<typeof knowledgeIntents>): Promise<Outcome> {
-  const failed = (error: string): Outcome => ({ handedOff: false, handoffReasons: [], citations: [], citedIntents: [], error });
+  const failed = (error: string): Outcome => ({ handedOff: false, handoffReasons: [], citations: [], citedIntents: [], actionIntents: [], error });
   const started = await post(target.apiUrl, '/v1/conversations', target.apiKey, {
     customer: { id: `eval-${n}-${randomUUID().slice(0, 8)}`, name: 'Dana Eval', email: 'dana.eval@example.com' },
   });
@@ -199,6 +204,7 @@ async function converse(target: Target, testCase: Case, n: number, intents: Retu
     status?: string;
     reply?: { role?: string; citations?: string[] };
     handoff?: { reasons?: { code: string }[] };
+    actions?: { name: string; ok: boolean }[];
   };
   const citations = outcome.reply?.citations ?? [];
   const citedIntents = await Promise.all(citations.map(async (id) => (await intents.intentOf(id)) ?? `?${id}`));
@@ -209,13 +215,19 @@ async function converse(target: Target, testCase: Case, n: number, intents: Retu
     handoffReasons: (outcome.handoff?.reasons ?? []).map((r) => r.code),
     citations,
     citedIntents,
+    actionIntents: actionIntentsOf((outcome.actions ?? []).map((action) => action.name), SUPPORT_CONFIG),
     latencyMs: sent.ms,
   };
 }
 
 function isRight(testCase: Case, outcome: Outcome): boolean {
   if (outcome.error) return false;
-  return isRoutedRight(testCase, { handedOff: outcome.handedOff, aiReplied: outcome.replyRole === 'ai', citedIntents: outcome.citedIntents });
+  return isRoutedRight(testCase, {
+    handedOff: outcome.handedOff,
+    aiReplied: outcome.replyRole === 'ai',
+    citedIntents: outcome.citedIntents,
+    actionIntents: outcome.actionIntents,
+  });
 }
 
 /**

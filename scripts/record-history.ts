@@ -11,6 +11,7 @@ import { readSlaEvents } from '../db/tasks';
 import { agents, customer, startTandem, testEnv } from '../test/support/harness';
 import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
 import { conversationWorkflowId } from '../domain/ids';
+import { startDemoStore } from '../services/demo-store/store';
 
 /** Never overwrites a recording: older histories are what the replay test guards. */
 function save(kind: string, history: History): void {
@@ -22,16 +23,22 @@ function save(kind: string, history: History): void {
 }
 
 async function recordConversation(): Promise<void> {
-  const tandem = await startTandem();
+  // A fresh demo store of its own: order 1002 is still there to cancel, whatever ran before.
+  const secret = 'r'.repeat(64);
+  const store = await startDemoStore({ port: 0, secret });
+  const tandem = await startTandem({ env: testEnv({ TANDEM_ACTIONS_URL: store.url, TANDEM_ACTIONS_SECRET: secret }) });
   try {
     const started = await tandem.call('POST', '/v1/conversations', {
-      body: { customer: customer({ name: 'Dana Scully' }), firstMessage: { messageId: 'h1', text: 'hi' } },
+      body: { customer: customer({ id: 'cust-42', name: 'Dana Scully' }), firstMessage: { messageId: 'h1', text: 'hi' } },
     });
     const { conversationId, token } = started.body as { conversationId: string; token: string };
     const say = (messageId: string, text: string) =>
       tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
     await say('h2', 'hw do i chnage my shiping adress');
     await say('h2b', 'and where is my order 123?');
+    await say('h2c', 'where is my order 1001?');
+    await say('h2d', 'cancel order 1002');
+    await say('h2e', 'yes');
     const handoff = await say('h3', 'this is useless, I want to cancel');
     const taskId = handoff.body.handoff.taskId as string;
     const agent = agents[0]!;
@@ -47,6 +54,7 @@ async function recordConversation(): Promise<void> {
     save('conversation', await tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(conversationId)).fetchHistory());
   } finally {
     await tandem.stop();
+    await store.close();
   }
 }
 

@@ -64,7 +64,16 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
   );
   const understanding = createUnderstanding({ encoder, model: registry.current, knowledge });
   const activities: WorkerActivities = {
-    ...createActivities({ models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL }),
+    ...createActivities({
+      models,
+      understanding,
+      provider,
+      articleWriter,
+      knowledge,
+      log,
+      slaWebhookUrl: env.TANDEM_SLA_WEBHOOK_URL,
+      businessApi: env.TANDEM_ACTIONS_URL && env.TANDEM_ACTIONS_SECRET ? { url: env.TANDEM_ACTIONS_URL, secret: env.TANDEM_ACTIONS_SECRET } : undefined,
+    }),
     ...createAuditActivities({ models, understanding, log }),
     ...createLearningActivities({
       models,

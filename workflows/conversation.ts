@@ -17,6 +17,7 @@ import { aiReplyId, handoffNoticeId, holdingReplyId } from '../domain/ids';
 import { rejectIfRuleBroken } from './rejections';
 import { summarizeForHandoff } from '../domain/handoff';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
+import type { ActionCall, ActionResult } from '../domain/actions';
 import {
   CategoryAttr,
   ConversationStatusAttr,
@@ -220,7 +221,41 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const state = conversation.snapshot;
     const replyIds = [aiReplyId(messageId), handoffNoticeId(messageId), holdingReplyId(messageId)];
     const reply = state.transcript.find((m) => replyIds.includes(m.id));
-    return { conversationId: state.id, messageId, status: conversation.status, reply };
+    const actions = conversation.actionsFor(messageId);
+    return { conversationId: state.id, messageId, status: conversation.status, reply, ...(actions.length > 0 ? { actions } : {}) };
+  };
+
+  /**
+   * Runs one action against the business's systems as its own activity, named for operators
+   * ("Look up order 1001"), with the action's timeout and retries and the call's idempotency key;
+   * records the result for the agent, then answers from it, or apologises and hands over.
+   */
+  const runAction = async (call: ActionCall, messageId: string): Promise<MessageOutcome> => {
+    const action = (config.actions ?? []).find((candidate) => candidate.name === call.name);
+    let result: ActionResult;
+    if (!action) {
+      result = { ok: false, reason: `${call.name} is no longer configured` };
+    } else {
+      try {
+        const { runAction: run } = proxyActivities<Activities>({
+          summary: call.summary,
+          startToCloseTimeout: action.timeoutMs,
+          retry: { maximumAttempts: action.attempts, initialInterval: '200 milliseconds', backoffCoefficient: 2 },
+        });
+        const { name, request, responseFields, timeoutMs } = action;
+        result = await run({ action: { name, request, responseFields, timeoutMs }, facts: call.facts, idempotencyKey: call.idempotencyKey });
+      } catch (err) {
+        result = { ok: false, reason: failureDetail(err) };
+      }
+    }
+    const answer = conversation.recordAction(messageId, call, result, now());
+    const actions = [{ name: call.name, ok: result.ok }];
+    if (answer === undefined) {
+      const detail = result.ok ? undefined : result.reason;
+      return { ...(await handOff([{ code: 'action_failed', detail }], messageId)), actions };
+    }
+    const reply = conversation.addAiAnswer(messageId, { text: answer, citations: [] }, now());
+    return { conversationId: input.conversationId, messageId, status: conversation.status, reply, actions };
   };
 
   /**
@@ -231,11 +266,14 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     let decision: Decision;
     try {
       const classification = await (await model()).classifyMessage({ text, previous: conversation.followUpContext(messageId), config });
-      decision = conversation.decide(messageId, classification);
+      // Conversations from before actions replay without them; a configuration without any has none.
+      const actions = patched('business-actions') ? (config.actions ?? []) : [];
+      decision = conversation.decide(messageId, classification, actions);
     } catch (err) {
       decision = { kind: 'handoff', reasons: [{ code: 'llm_failure', detail: failureDetail(err) }] };
     }
     if (decision.kind === 'handoff') return handOff(decision.reasons, messageId);
+    if (decision.kind === 'action') return runAction(decision.call, messageId);
     if (decision.kind === 'reply') {
       const reply = conversation.addAiAnswer(messageId, { text: decision.text, citations: [] }, now());
       if (decision.closes) conversation.closeResolvedByAi();

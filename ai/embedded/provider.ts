@@ -1,5 +1,5 @@
 import { summarizeForHandoff } from '../../domain/handoff';
-import { fillPlaceholders, firstName, placeholderValues } from '../../domain/placeholders';
+import { fillPlaceholders, inBrandVoice, placeholderValues } from '../../domain/placeholders';
 import type { AnswerDraft, HandoffSummary } from '../../domain/types';
 import type { AnswerRequest, ModelProvider, SummaryRequest } from '../provider';
 
@@ -13,13 +13,12 @@ export function createEmbeddedProvider(describe: () => string): ModelProvider {
 
     async answer(req: AnswerRequest): Promise<AnswerDraft> {
       req.signal?.throwIfAborted();
-      const { brand } = req.config;
       const article = req.articles[0];
       if (!article) throw new Error('an answer needs the article it is grounded in');
       const values = placeholderValues(req.config, req.customer, req.question);
       const body = fillPlaceholders(article.body, values);
       return {
-        text: [`Hi ${firstName(req.customer.name)},`, body.trim(), brand.signOff].filter((part) => part !== '').join('\n\n'),
+        text: inBrandVoice(req.config, req.customer, body),
         citations: [article.id],
       };
     },

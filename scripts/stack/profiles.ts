@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { REPO_ROOT } from './paths';
 
-export const SERVICES = ['temporal', 'mongo', 'ollama'] as const;
+/** `demoStore` is the demo business's own order system (services/demo-store), which actions call. */
+export const SERVICES = ['temporal', 'mongo', 'ollama', 'demoStore'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface StackPorts {
@@ -12,6 +13,7 @@ export interface StackPorts {
   temporalUi: number;
   mongo: number;
   ollama: number;
+  demoStore: number;
 }
 
 export type ProfileName = 'dev' | 'test' | 'faults' | 'bench' | 'eval';
@@ -34,17 +36,30 @@ interface ProfileDefinition {
 
 const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
   dev: {
-    ports: { temporal: 7233, temporalUi: 8233, mongo: 27017, ollama: 11434, api: 3000 },
-    variables: { temporal: 'TEMPORAL_PORT', temporalUi: 'TEMPORAL_UI_PORT', mongo: 'MONGO_PORT', ollama: 'OLLAMA_PORT', api: 'PORT' },
+    ports: { temporal: 7233, temporalUi: 8233, mongo: 27017, ollama: 11434, demoStore: 4100, api: 3000 },
+    variables: {
+      temporal: 'TEMPORAL_PORT',
+      temporalUi: 'TEMPORAL_UI_PORT',
+      mongo: 'MONGO_PORT',
+      ollama: 'OLLAMA_PORT',
+      demoStore: 'DEMO_STORE_PORT',
+      api: 'PORT',
+    },
   },
   test: {
-    ports: { temporal: 17233, temporalUi: 18233, mongo: 37017, ollama: 21434, api: 0 },
-    variables: { temporal: 'TEST_TEMPORAL_PORT', temporalUi: 'TEST_TEMPORAL_UI_PORT', mongo: 'TEST_MONGO_PORT', ollama: 'TEST_OLLAMA_PORT' },
+    ports: { temporal: 17233, temporalUi: 18233, mongo: 37017, ollama: 21434, demoStore: 14100, api: 0 },
+    variables: {
+      temporal: 'TEST_TEMPORAL_PORT',
+      temporalUi: 'TEST_TEMPORAL_UI_PORT',
+      mongo: 'TEST_MONGO_PORT',
+      ollama: 'TEST_OLLAMA_PORT',
+      demoStore: 'TEST_DEMO_STORE_PORT',
+    },
   },
   // The fault tests run the embedded model: their Ollama port only completes the set.
-  faults: { ports: { temporal: 27233, temporalUi: 28233, mongo: 47017, ollama: 27434, api: 0 } },
-  bench: { ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, api: 53000 } },
-  eval: { ports: { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, api: 43000 } },
+  faults: { ports: { temporal: 27233, temporalUi: 28233, mongo: 47017, ollama: 27434, demoStore: 27100, api: 0 } },
+  bench: { ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, demoStore: 54100, api: 53000 } },
+  eval: { ports: { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, demoStore: 44100, api: 43000 } },
 };
 
 /** Where a stack keeps its pid files, logs and stores. */
@@ -59,7 +74,7 @@ export function stackProfile(name: ProfileName, env: NodeJS.ProcessEnv = process
   };
   return {
     runDir: profileRunDir(name),
-    ports: { temporal: port('temporal'), temporalUi: port('temporalUi'), mongo: port('mongo'), ollama: port('ollama') },
+    ports: { temporal: port('temporal'), temporalUi: port('temporalUi'), mongo: port('mongo'), ollama: port('ollama'), demoStore: port('demoStore') },
     apiPort: port('api'),
   };
 }

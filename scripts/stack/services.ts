@@ -1,6 +1,7 @@
 // Starts, reuses and stops the services of a stack on loopback: the Temporal dev server (with the
 // search attributes registered), FerretDB and Ollama (with the LLM imported). What a run starts is
 // recorded in its run folder (stack.json, pid files, logs) so it can be found and stopped later.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -43,6 +44,9 @@ export interface StackInfo {
   mongoUrl: string;
   ollamaHost?: string;
   ollamaModel?: string;
+  /** The business's API that actions call (the demo store, or TANDEM_ACTIONS_URL), and the secret its requests are signed with. */
+  actionsUrl?: string;
+  actionsSecret?: string;
   /** Services this run folder runs itself (not configured externally). */
   managed: ServiceName[];
 }
@@ -125,6 +129,20 @@ export async function startStack(options: StackOptions): Promise<StackInfo> {
       managed.push('ollama');
     }
 
+    if (env.TANDEM_ACTIONS_URL) {
+      info.actionsUrl = env.TANDEM_ACTIONS_URL;
+      info.actionsSecret = env.TANDEM_ACTIONS_SECRET;
+    } else if (wanted.has('demoStore')) {
+      const secret = env.TANDEM_ACTIONS_SECRET || actionsSecret(runDir);
+      const url = `http://127.0.0.1:${ports.demoStore}`;
+      const storeEnv = { ...process.env, DEMO_STORE_PORT: String(ports.demoStore), TANDEM_ACTIONS_SECRET: secret };
+      const args = ['--import', 'tsx', 'services/demo-store/main.ts'];
+      await startService(runDir, 'demoStore', process.execPath, args, [ports.demoStore], () => httpOk(`${url}/health`), storeEnv);
+      info.actionsUrl = url;
+      info.actionsSecret = secret;
+      managed.push('demoStore');
+    }
+
     writeState(runDir, state);
     return info;
   });
@@ -134,7 +152,7 @@ export async function startStack(options: StackOptions): Promise<StackInfo> {
 export async function stopStack(runDir: string): Promise<string[]> {
   const dir = path.resolve(runDir);
   const running = listProcesses(dir);
-  const serviceOrder: string[] = ['ollama', 'mongo', 'temporal'];
+  const serviceOrder: string[] = ['demoStore', 'ollama', 'mongo', 'temporal'];
   // Apps first so they never see their services vanish under them, then services.
   const apps = running.filter((p) => !serviceOrder.includes(p.name));
   const services = serviceOrder.flatMap((name) => running.filter((p) => p.name === name));
@@ -305,6 +323,13 @@ async function ensureOllamaModel(runDir: string, host: string): Promise<void> {
   fs.writeFileSync(imported, modelfile);
 }
 
+/** The signing secret of the demo store this run folder runs: made once, readable by the owner only, never logged. */
+function actionsSecret(runDir: string): string {
+  const file = path.join(runDir, 'actions-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 function readState(runDir: string): StackState | undefined {
   const file = path.join(runDir, 'stack.json');
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as StackState) : undefined;
@@ -326,6 +351,10 @@ export function stackEnv(stack: StackInfo, base: NodeJS.ProcessEnv): NodeJS.Proc
   } else {
     delete env.OLLAMA_HOST;
     delete env.OLLAMA_MODEL;
+  }
+  if (stack.actionsUrl && stack.actionsSecret) {
+    env.TANDEM_ACTIONS_URL = stack.actionsUrl;
+    env.TANDEM_ACTIONS_SECRET = stack.actionsSecret;
   }
   return env;
 }

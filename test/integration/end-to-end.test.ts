@@ -21,7 +21,7 @@ afterAll(async () => {
 test('when a message goes through the Ollama path, then the in-process classification and the grounded reply are stored and served back', async () => {
   const profile = customer();
   const started = await tandem.call('POST', '/v1/conversations', {
-    body: { customer: profile, firstMessage: { messageId: 'e2e-1', text: 'where is my order 123?' } },
+    body: { customer: profile, firstMessage: { messageId: 'e2e-1', text: 'where is my order?' } },
   });
   const { conversationId, token } = started.body;
 

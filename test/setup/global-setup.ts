@@ -11,6 +11,10 @@ export default async function globalSetup(): Promise<void> {
     process.env.OLLAMA_HOST = stack.ollamaHost;
     process.env.OLLAMA_MODEL = stack.ollamaModel;
   }
+  if (stack.actionsUrl && stack.actionsSecret) {
+    process.env.TANDEM_ACTIONS_URL = stack.actionsUrl;
+    process.env.TANDEM_ACTIONS_SECRET = stack.actionsSecret;
+  }
   process.env.TANDEM_TEST_RUN_DIR = TEST_RUN_DIR;
   process.env.TANDEM_TEST_MANAGED = stack.managed.join(',');
 }

@@ -30,7 +30,7 @@ export async function acquireTestStack(): Promise<StackInfo> {
     fs.mkdirSync(LEASES, { recursive: true });
     fs.writeFileSync(path.join(LEASES, String(process.pid)), '');
     return startStack({
-      services: ['temporal', 'mongo', 'ollama'],
+      services: ['temporal', 'mongo', 'ollama', 'demoStore'],
       runDir: TEST_RUN_DIR,
       mongoDatabase: 'tandem-test',
       ports: stackProfile('test').ports,

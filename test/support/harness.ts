@@ -48,6 +48,9 @@ export function testEnv(overrides: Record<string, string> = {}, services: TestSe
     TANDEM_OPERATOR_KEYS: `op-${randomBytes(16).toString('hex')}`,
     TANDEM_TOKEN_SECRET: randomBytes(32).toString('hex'),
     TANDEM_AGENTS: JSON.stringify(agents),
+    // The demo store the global setup started, as the business's own system.
+    TANDEM_ACTIONS_URL: process.env.TANDEM_ACTIONS_URL,
+    TANDEM_ACTIONS_SECRET: process.env.TANDEM_ACTIONS_SECRET,
     ...overrides,
   });
 }
