@@ -5,6 +5,14 @@ import { MAX_CLIENT_ID_LENGTH } from '../domain/rules';
 // One schema per request body and query; the OpenAPI document is generated from these same
 // schemas, so validation and documentation cannot drift apart.
 
+/**
+ * Text with something in it, stored trimmed. Documented as a pattern (not a minimum length after
+ * trimming, which the OpenAPI document cannot say), so clients and fuzzers know "\n" is refused.
+ */
+const nonBlank = (max: number) => z.string().regex(/\S/, 'must not be blank').trim().max(max);
+/** A plain address check stated as a pattern, so the document and the validator agree on it. */
+const emailAddress = z.string().max(320).regex(/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/, 'an email address');
+
 const id = z
   .string()
   .max(MAX_CLIENT_ID_LENGTH)
@@ -19,7 +27,7 @@ export const customerProfileSchema = z
     id,
     name: z.string().min(1).max(200),
     /** Optional: an anonymous visitor is asked for one when nobody can answer at once. */
-    email: z.email().max(320).optional(),
+    email: emailAddress.optional(),
     tier: z.string().max(50).optional(),
     plan: z.string().max(100).optional(),
     lifetimeValue: z.number().nonnegative().max(1e12).optional(),
@@ -42,13 +50,13 @@ export const requestHumanBody = z.object({ requestId: id, note: messageText.opti
 
 export const rateBody = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() }).strict();
 
-export const provideEmailBody = z.object({ requestId: id, email: z.email().max(320) }).strict();
+export const provideEmailBody = z.object({ requestId: id, email: emailAddress }).strict();
 
 /** The business's backend (API key) names its visitor; a browser (widget key) may give a name and email only. */
 export const widgetSessionBody = z
   .object({
     visitor: z
-      .object({ id: id.optional(), name: z.string().min(1).max(200).optional(), email: z.email().max(320).optional() })
+      .object({ id: id.optional(), name: z.string().min(1).max(200).optional(), email: emailAddress.optional() })
       .strict()
       .optional(),
     /** Resume this conversation (API key only); without it, the visitor's latest open one or a new one. */
@@ -136,7 +144,7 @@ export const resolveBody = z
     /** For agents only: why and how it was resolved. */
     note: z.string().max(4000).optional(),
     /** The agent's last words to the customer, shown in their transcript. */
-    closingMessage: z.string().trim().min(1).max(4000).optional(),
+    closingMessage: nonBlank(4000).optional(),
     /** The category the conversation really was: becomes a training example. */
     confirmedCategory: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64).optional(),
   })
@@ -170,12 +178,12 @@ export const metricsQuery = z
 // ---- knowledge base, model versions, feedback ----------------------------------------------------
 
 const articleId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . and - only, at most 100');
-const label = z.string().trim().min(1).max(64);
+const label = nonBlank(64);
 const articleContent = {
-  title: z.string().trim().min(1).max(200),
+  title: nonBlank(200),
   /** Questions the article answers: retrieval matches customer messages against them. */
-  questions: z.array(z.string().trim().min(1).max(500)).min(1).max(50),
-  body: z.string().trim().min(1).max(8000),
+  questions: z.array(nonBlank(500)).min(1).max(50),
+  body: nonBlank(8000),
   category: label,
   intent: label.optional(),
 };
@@ -216,7 +224,7 @@ export const flagAnswerBody = z
     /** The AI message being flagged. */
     messageId: id,
     kind: z.enum(['incorrect', 'incomplete', 'outdated', 'inappropriate', 'other']),
-    correctedAnswer: z.string().trim().min(1).max(8000).optional(),
+    correctedAnswer: nonBlank(8000).optional(),
     comment: z.string().trim().max(2000).optional(),
   })
   .strict();

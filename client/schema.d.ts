@@ -894,7 +894,6 @@ export interface operations {
                     visitor?: {
                         id?: string;
                         name?: string;
-                        /** Format: email */
                         email?: string;
                     };
                     conversationId?: string;
@@ -1021,7 +1020,6 @@ export interface operations {
             content: {
                 "application/json": {
                     requestId: string;
-                    /** Format: email */
                     email: string;
                 };
             };
@@ -1259,7 +1257,6 @@ export interface operations {
                     customer: {
                         id: string;
                         name: string;
-                        /** Format: email */
                         email?: string;
                         tier?: string;
                         plan?: string;
