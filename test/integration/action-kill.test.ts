@@ -7,6 +7,7 @@ import { bundleWorkflows, isAlive, listProcesses, sleep, startTypeScriptProcess,
 import { REPO_ROOT } from '../../scripts/stack/paths';
 import { startDemoStore, type RunningDemoStore } from '../../services/demo-store/store';
 import { agents, customer, testEnv } from '../support/harness';
+import { requestJson } from '../support/http';
 
 // A confirmed write runs exactly once even when the worker dies mid-call: the worker is a real
 // process, SIGKILLed after the store applied the cancel and before its answer arrived. Temporal
@@ -65,15 +66,8 @@ async function startWorker(): Promise<void> {
   throw new Error('worker did not start in 60 s');
 }
 
-async function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${api.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(90_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return requestJson(api.url, method, route, token, body, 90_000);
 }
 
 test('when the worker is SIGKILLed between the confirmation and the cancel call, then the store cancels the order exactly once', async () => {

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../support/browser';
 import { agents, customer, startTandem, type Tandem } from '../support/harness';
 
 // The agent console in real headless Chromium (Debian's package), against the real API and worker.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const dana = agents[0]!;
 
@@ -14,10 +14,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   tandem = await startTandem();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchHeadlessChromium();
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchHeadlessChromium } from '../support/browser';
 import { createTandemClient } from '../../client';
 import { startTandem, testEnv, type Tandem } from '../support/harness';
 import { writeSupportConfig } from '../support/support-config';
@@ -120,7 +120,7 @@ test('when the AI resolves the conversation with a goodbye, then the visitor is 
 });
 
 test('when a visitor on the demo page asks for a person off hours with the keyboard only, then the widget asks for an email and confirms it', async () => {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await launchHeadlessChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(`${tandem.api.url}/demo`);

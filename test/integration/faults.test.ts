@@ -6,6 +6,7 @@ import { bundleWorkflows, isAlive, listProcesses, sleep, startTypeScriptProcess,
 import { stackProfile } from '../../scripts/stack/profiles';
 import { restartTemporal, startStack, stopStack } from '../../scripts/stack/services';
 import { agents, customer, testEnv } from '../support/harness';
+import { requestJson } from '../support/http';
 
 // Faults on a stack of this file's own (.run/faults, its own ports), never the shared test stack:
 // the worker is a real separate process killed with SIGKILL, the Temporal dev server and FerretDB
@@ -92,15 +93,8 @@ function killWorker(): void {
   if (worker?.alive) process.kill(-worker.pid, 'SIGKILL');
 }
 
-async function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${api.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return requestJson(api.url, method, route, token, body, 60_000);
 }
 
 interface Client {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../support/browser';
 import { createTandemClient } from '../../client';
 import { agents, startTandem, testEnv, type Tandem } from '../support/harness';
 import { sameTargetsForEveryPriority, writeSupportConfig } from '../support/support-config';
@@ -8,7 +9,6 @@ import { sameTargetsForEveryPriority, writeSupportConfig } from '../support/supp
 // The chat widget on the demo page in real headless Chromium, against the real API and worker: the
 // visitor's side, the agent's console on the other, and the CSAT metric at the end.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const FIRST_RESPONSE_MINUTES = 15;
 const dana = agents[0]!;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   const env = testEnv({ TANDEM_DEMO_PAGE: '1', TANDEM_SUPPORT_CONFIG: config });
   operatorKey = env.TANDEM_OPERATOR_KEYS[0] as string;
   tandem = await startTandem({ env });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchHeadlessChromium();
 });
 
 afterAll(async () => {
