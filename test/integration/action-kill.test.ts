@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import type { Env } from '../../config/env';
-import { bundleWorkflows, isAlive, listProcesses, sleep, startTypeScriptProcess, stopProcess } from '../../scripts/stack/processes';
+import { bundleWorkflows, listProcesses, sleep, stopProcess } from '../../scripts/stack/processes';
 import { REPO_ROOT } from '../../scripts/stack/paths';
 import { startDemoStore, type RunningDemoStore } from '../../services/demo-store/store';
-import { agents, customer, testEnv } from '../support/harness';
+import { customer, testEnv } from '../support/harness';
 import { requestJson } from '../support/http';
+import { startWorkerProcess } from '../support/worker-process';
 
 // A confirmed write runs exactly once even when the worker dies mid-call: the worker is a real
 // process, SIGKILLed after the store applied the cancel and before its answer arrived. Temporal
@@ -36,34 +36,9 @@ afterAll(async () => {
   await store?.close();
 }, 60_000);
 
-/** The production worker as a process of its own, ready when its log says so. */
+/** The production worker as a process of its own, calling the demo store. */
 async function startWorker(): Promise<void> {
-  const pid = startTypeScriptProcess(RUN_DIR, 'worker', 'workers/main.ts', {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-    MONGO_URL: env.MONGO_URL,
-    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BATCH_TASK_QUEUE: env.TEMPORAL_BATCH_TASK_QUEUE,
-    LOG_LEVEL: 'info',
-    TANDEM_WORKER_QUEUES: 'conversations',
-    TANDEM_API_KEYS: env.TANDEM_API_KEYS.join(','),
-    TANDEM_OPERATOR_KEYS: env.TANDEM_OPERATOR_KEYS.join(','),
-    TANDEM_TOKEN_SECRET: env.TANDEM_TOKEN_SECRET,
-    TANDEM_AGENTS: JSON.stringify(agents),
-    TANDEM_WORKFLOW_BUNDLE: bundlePath,
-    TANDEM_ACTIONS_URL: store.url,
-    TANDEM_ACTIONS_SECRET: secret,
-  });
-  const log = path.join(RUN_DIR, 'logs', 'worker.log');
-  const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    if (!isAlive(pid)) throw new Error(`worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    if (fs.readFileSync(log, 'utf8').slice(offset).includes('"msg":"worker started"')) return;
-    await sleep(100);
-  }
-  throw new Error('worker did not start in 60 s');
+  await startWorkerProcess(RUN_DIR, env, bundlePath, { TANDEM_ACTIONS_URL: store.url, TANDEM_ACTIONS_SECRET: secret });
 }
 
 function call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Env } from '../../config/env';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
-import { bundleWorkflows, isAlive, listProcesses, sleep, startTypeScriptProcess, stopProcess } from '../../scripts/stack/processes';
+import { bundleWorkflows, listProcesses, sleep, stopProcess } from '../../scripts/stack/processes';
 import { stackProfile } from '../../scripts/stack/profiles';
 import { restartTemporal, startStack, stopStack } from '../../scripts/stack/services';
-import { agents, customer, testEnv } from '../support/harness';
+import { customer, testEnv } from '../support/harness';
 import { requestJson } from '../support/http';
+import { startWorkerProcess } from '../support/worker-process';
 
 // Faults on a stack of this file's own (.run/faults, its own ports), never the shared test stack:
 // the worker is a real separate process killed with SIGKILL, the Temporal dev server and FerretDB
@@ -55,37 +54,9 @@ afterAll(async () => {
   process.env = savedEnv;
 }, 60_000);
 
-function workerEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-    MONGO_URL: env.MONGO_URL,
-    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BATCH_TASK_QUEUE: env.TEMPORAL_BATCH_TASK_QUEUE,
-    LOG_LEVEL: 'info', // its 'worker started' line is the readiness signal
-    TANDEM_WORKER_QUEUES: 'conversations',
-    TANDEM_API_KEYS: env.TANDEM_API_KEYS.join(','),
-    TANDEM_OPERATOR_KEYS: env.TANDEM_OPERATOR_KEYS.join(','),
-    TANDEM_TOKEN_SECRET: env.TANDEM_TOKEN_SECRET,
-    TANDEM_AGENTS: JSON.stringify(agents),
-    TANDEM_WORKFLOW_BUNDLE: bundlePath,
-  };
-}
-
 /** The production worker, as a process of its own. */
-async function startWorker(): Promise<number> {
-  const pid = startTypeScriptProcess(RUN_DIR, 'worker', 'workers/main.ts', workerEnv());
-  const log = path.join(RUN_DIR, 'logs', 'worker.log');
-  const started = Date.now();
-  const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
-  // Ready when it says so in its log (the line is written after the workers are created).
-  while (Date.now() - started < 60_000) {
-    if (!isAlive(pid)) throw new Error(`worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    if (fs.readFileSync(log, 'utf8').slice(offset).includes('"msg":"worker started"')) return pid;
-    await sleep(100);
-  }
-  throw new Error('worker did not start in 60 s');
+function startWorker(): Promise<number> {
+  return startWorkerProcess(RUN_DIR, env, bundlePath);
 }
 
 function killWorker(): void {

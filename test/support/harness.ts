@@ -11,6 +11,7 @@ import { createActivityRuntime, createWorkers, type ActivityRuntime, type Worker
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import { startStack, stopStack } from '../../scripts/stack/services';
 import { workflowBundle } from './workflow-bundle';
+import { requestJson } from './http';
 
 // The whole product in one test process: a real worker on its own task queue, the real API on a
 // free port, a fresh database, all against the Temporal and FerretDB servers that jest's global
@@ -93,14 +94,8 @@ export async function startTandem(opts: { env?: Env; activities?: (real: WorkerA
     api,
     runtime,
     workers,
-    async call(method, path, { token = apiKey, body } = {}) {
-      const response = await fetch(`${api.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    call(method, path, { token = apiKey, body } = {}) {
+      return requestJson(api.url, method, path, token, body);
     },
     async stop() {
       await stopWebServer();
