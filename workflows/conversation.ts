@@ -442,6 +442,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     const quietSpellOver = !idleTimerPerSpell || Date.now() >= lastActivityAt + config.idleCloseMs;
     if (!active && quietSpellOver && conversation.status === 'ai') {
       await serial.run(async () => {
+        // A message being answered when the timer fired starts a new spell once its reply is out.
+        if (patched('idle-spell-after-reply') && Date.now() < lastActivityAt + config.idleCloseMs) return;
         conversation.close();
         publish();
       });

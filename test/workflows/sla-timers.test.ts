@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,11 +8,10 @@ import type { Activities, SlaNotice } from '../../activities';
 import { supportConfigSchema, type SupportConfig } from '../../config/schema';
 import { conversationWorkflowId } from '../../domain/ids';
 import type { HumanTaskState, SlaClock } from '../../domain/human-task';
-import { ensureTemporalTestServer } from '../../scripts/stack/install';
 import { REPO_ROOT } from '../../scripts/stack/paths';
-import { SEARCH_ATTRIBUTES } from '../../scripts/stack/services';
 import { claimTaskUpdate, replyToCustomerUpdate, requestHumanUpdate, taskQuery } from '../../workflows/definitions';
 import { sameTargetsForEveryPriority } from '../support/support-config';
+import { timeSkippingEnvironment } from '../support/time-skipping';
 import { workflowBundle } from '../support/workflow-bundle';
 
 // A first-response SLA of four hours, checked in milliseconds on Temporal's time-skipping test
@@ -36,29 +34,12 @@ sameTargetsForEveryPriority(config, { firstResponseMs: FIRST_RESPONSE_MS, resolu
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  const executable = await ensureTemporalTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
-  await registerSearchAttributes();
+  env = await timeSkippingEnvironment();
 }, 300_000);
 
 afterAll(async () => {
   await env?.teardown();
 });
-
-/** The test server refuses a workflow that sets a search attribute it does not know: the dev server's set. */
-async function registerSearchAttributes(): Promise<void> {
-  const types = temporal.api.enums.v1.IndexedValueType as unknown as Record<string, temporal.api.enums.v1.IndexedValueType>;
-  const typeOf = (name: string): temporal.api.enums.v1.IndexedValueType => {
-    // 'KeywordList' → INDEXED_VALUE_TYPE_KEYWORD_LIST
-    const type = types[`INDEXED_VALUE_TYPE_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`];
-    if (type === undefined) throw new Error(`no search attribute type ${name}`);
-    return type;
-  };
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([key, type]) => [key, typeOf(type)])),
-  });
-}
 
 /** What the activities were asked to do, with the (skipped) server time each call was scheduled at. */
 interface Calls {
