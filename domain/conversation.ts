@@ -80,6 +80,18 @@ export interface ConversationState {
   resolvedBy?: 'ai' | 'human';
   /** A write the AI described and asked to confirm: only a "yes" as the next message runs it. */
   pendingAction?: Omit<ActionCall, 'idempotencyKey'>;
+  /**
+   * What each customer message turned into, by message id, so a retried message gets the same
+   * answer. Absent in states carried over from before outcomes were recorded.
+   */
+  outcomes?: Record<string, RecordedOutcome>;
+}
+
+/** A message's outcome as recorded: references into the transcript and handoffs, not copies. */
+export interface RecordedOutcome {
+  replyId?: string;
+  handoffTaskId?: string;
+  actions?: Array<{ name: string; ok: boolean }>;
 }
 
 /** The CSAT rules of a configuration; ones passed to workflows before the rules existed have none. */
@@ -302,9 +314,32 @@ export class Conversation {
     return inBrandVoice(this.config, this.state.customer, actionAnswer(action, call.facts, result));
   }
 
-  /** The actions run for a customer message, as its reply reports them. */
-  actionsFor(messageId: string): Array<{ name: string; ok: boolean }> {
-    return this.state.transcript.flatMap((m) => (m.action && m.id === actionResultId(messageId, m.action.name) ? [m.action] : []));
+  /** Remembers what a customer message turned into, for a retry of it. */
+  recordOutcome(outcome: MessageOutcome): void {
+    this.state.outcomes ??= {};
+    this.state.outcomes[outcome.messageId] = {
+      replyId: outcome.reply?.id,
+      handoffTaskId: outcome.handoff?.taskId,
+      ...(outcome.actions ? { actions: outcome.actions } : {}),
+    };
+  }
+
+  /**
+   * What a message turned into the first time, with the conversation's status now. A message from
+   * before outcomes were recorded gets the status alone.
+   */
+  outcomeOf(messageId: string): MessageOutcome {
+    const recorded = this.state.outcomes?.[messageId];
+    const reply = recorded?.replyId === undefined ? undefined : this.state.transcript.find((m) => m.id === recorded.replyId);
+    const handoff = recorded?.handoffTaskId === undefined ? undefined : this.state.handoffs.find((h) => h.taskId === recorded.handoffTaskId);
+    return {
+      conversationId: this.state.id,
+      messageId,
+      status: this.state.status,
+      ...(reply ? { reply } : {}),
+      ...(handoff ? { handoff: { taskId: handoff.taskId, reasons: handoff.reasons, queue: handoff.queue, priority: handoff.priority } } : {}),
+      ...(recorded?.actions ? { actions: recorded.actions } : {}),
+    };
   }
 
   /**

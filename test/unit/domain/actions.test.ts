@@ -103,8 +103,11 @@ describe('Conversation with actions', () => {
     conversation.addCustomerMessage('m1', 'where is my order 1001?', at);
     const call = { name: 'lookup_order', summary: 'Look up order 1001', facts: { customerId: 'cust-42', orderNumber: '1001' }, idempotencyKey: 'k' };
     expect(conversation.recordAction('m1', call, { ok: false, reason: 'connection refused' }, at)).toBeUndefined();
-    expect(conversation.actionsFor('m1')).toEqual([{ name: 'lookup_order', ok: false }]);
-    expect(conversation.snapshot.transcript.at(-1)).toMatchObject({ internal: true, text: 'Look up order 1001: failed (connection refused)' });
+    expect(conversation.snapshot.transcript.at(-1)).toMatchObject({
+      internal: true,
+      text: 'Look up order 1001: failed (connection refused)',
+      action: { name: 'lookup_order', ok: false },
+    });
   });
 });
 

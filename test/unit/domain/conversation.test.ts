@@ -124,6 +124,21 @@ describe('Conversation', () => {
     expect(conversation.addHoldingReply('m2', tuesday)).toBeUndefined();
   });
 
+  test('when a handed-over message is retried, then it gets the notice and the task it got the first time, with the status now', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'I want to speak to a manager', at);
+    const reasons = conversation.classify('m1', classification('complaint', 'complaint'));
+    const route = conversation.route(reasons);
+    const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
+    const { handoff, notice } = conversation.handOff({ reasons, ...route, summary, at }, 'm1', 'A person will take over.');
+    const first = { conversationId: 'conv-1', messageId: 'm1', status: conversation.status, reply: notice, handoff: { taskId: handoff.taskId, reasons, ...route } };
+    conversation.recordOutcome(first);
+    conversation.resolveHandoff(at, { agentId: 'agent-1' });
+
+    expect(conversation.outcomeOf('m1')).toEqual({ ...first, status: 'ai' });
+    expect(conversation.outcomeOf('never-sent')).toEqual({ conversationId: 'conv-1', messageId: 'never-sent', status: 'ai' });
+  });
+
   test('when a rated conversation had an agent, then the rating is credited to that agent', () => {
     const conversation = open();
     conversation.addCustomerMessage('m1', 'human please', at);
