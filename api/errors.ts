@@ -98,9 +98,11 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof AppError || err instanceof RuleViolation) return new ApiError(err.code, err.message);
   if (err instanceof z.ZodError) {
-    // A text far over the limit gets the code the workflow gives one just over it.
-    if (err.issues.some((i) => i.code === 'too_big' && i.origin === 'string' && i.path.at(-1) === 'text')) {
-      return new ApiError('message_too_long', 'The text is too long.');
+    // A check that enforces a domain rule names its code (api/schemas.ts): the same answer the rule gives.
+    const broken = err.issues.find((i) => isRuleCode(i.message));
+    if (broken && isRuleCode(broken.message)) {
+      const limit = broken.code === 'too_big' ? ` (at most ${broken.maximum})` : '';
+      return new ApiError(broken.message, `${broken.path.join('.')} breaks the rule ${broken.message}${limit}.`);
     }
     const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return new ApiError('invalid_request', 'The request does not match the schema.', details);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_MESSAGE_LENGTH } from '../domain/conversation';
-import { MAX_CLIENT_ID_LENGTH } from '../domain/rules';
+import { MAX_CLIENT_ID_LENGTH, type RuleCode } from '../domain/rules';
 
 // One schema per request body and query; the OpenAPI document is generated from these same
 // schemas, so validation and documentation cannot drift apart.
@@ -17,10 +17,14 @@ const id = z
   .string()
   .max(MAX_CLIENT_ID_LENGTH)
   .regex(/^[A-Za-z0-9_-]+$/, `letters, digits, _ and - only, at most ${MAX_CLIENT_ID_LENGTH}`);
-// The same limits the workflows enforce, so the document tells clients the truth (over it: 413).
-const messageText = z.string().max(MAX_MESSAGE_LENGTH);
+/**
+ * Text under the limit a domain rule enforces, so the document tells clients the truth; over it the
+ * check reports the rule's code, and the API answers as the workflow would (api/errors.ts).
+ */
+const textWithin = (max: number) => z.string().max(max, { error: 'message_too_long' satisfies RuleCode });
+const messageText = textWithin(MAX_MESSAGE_LENGTH);
 /** Agents may write twice what a customer may (the human-task rules' limit). */
-const agentText = z.string().max(MAX_MESSAGE_LENGTH * 2);
+const agentText = textWithin(MAX_MESSAGE_LENGTH * 2);
 
 export const customerProfileSchema = z
   .object({
