@@ -24,6 +24,7 @@ import {
   type AgentMessage,
   type ConversationInput,
 } from './definitions';
+import { outsideReceiverCall, ownDatabaseWrite } from './activity-options';
 import { handoffWorkflow } from './handoff';
 import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
@@ -79,13 +80,11 @@ const { modelPlacement } = proxyLocalActivities<Activities>({
 // Read models and webhooks must eventually happen, however long the database or receiver is away.
 const { projectConversation } = proxyActivities<Activities>({
   summary: 'Update the conversation read model',
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  ...ownDatabaseWrite,
 });
 const { notifyWebhook } = proxyActivities<Activities>({
   summary: 'Notify the customer webhook',
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
+  ...outsideReceiverCall,
 });
 
 /** How a run ends: the conversation is over, or it carries on in a fresh run. */

@@ -11,6 +11,7 @@ import type { TaskProjection } from '../db/tasks';
 import { HumanTask, type HumanTaskState, type SlaFiring } from '../domain/human-task';
 import { RuleViolation } from '../domain/rules';
 import { conversationWorkflowId } from '../domain/ids';
+import { outsideReceiverCall, ownDatabaseWrite } from './activity-options';
 import { rejectIfRuleBroken } from './rejections';
 import {
   AssignedAgentAttr,
@@ -36,18 +37,15 @@ import { Serial } from './serial';
 // Read models and SLA records must eventually happen, however long the database is away.
 const { projectTask } = proxyActivities<Activities>({
   summary: 'Update the task read model',
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  ...ownDatabaseWrite,
 });
 const { recordSlaEvent } = proxyActivities<Activities>({
   summary: 'Record the SLA event',
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  ...ownDatabaseWrite,
 });
 const { notifySla } = proxyActivities<Activities>({
   summary: 'Notify about the SLA (log and webhook)',
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 minutes', maximumAttempts: 20 },
+  ...outsideReceiverCall,
 });
 
 /**
