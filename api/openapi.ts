@@ -27,6 +27,7 @@ import {
   widgetSessionBody,
   widgetSessionResult,
   messageOutcomeResult,
+  pendingMessageResult,
   conversationResult,
 } from './schemas';
 
@@ -50,6 +51,8 @@ export interface Operation {
   produces?: string;
   /** The success body's schema, where a typed client reads it; other JSON bodies are documented as any object. */
   result?: z.ZodType;
+  /** Schemas of other success statuses, by status. */
+  otherResults?: Record<string, z.ZodType>;
 }
 
 const errors = { '400': 'Invalid request', '401': 'Missing or unknown credential, or an expired visitor token: token_expired', '403': 'Credential does not open this resource' };
@@ -86,8 +89,8 @@ export const operations: Operation[] = [
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/messages', summary: 'Send a customer message; returns the AI reply or the handoff notice', security: 'conversationToken',
-    pathParams: ['conversationId'], body: sendMessageBody, result: messageOutcomeResult,
-    responses: { '200': 'Outcome of the message', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
+    pathParams: ['conversationId'], body: sendMessageBody, result: messageOutcomeResult, otherResults: { '202': pendingMessageResult },
+    responses: { '200': 'Outcome of the message', '202': 'No reply within the bound (TANDEM_ANSWER_WITHIN_MS): the message is durable; the reply comes by SSE, webhook and GET', ...errors, '404': 'No such conversation', '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
   },
   {
     method: 'post', path: '/v1/conversations/{conversationId}/human', summary: 'Ask for a person', security: 'conversationToken',
@@ -272,10 +275,11 @@ export function openApiDocument(): Record<string, unknown> {
     const responses: Record<string, unknown> = {};
     for (const [status, description] of Object.entries({ ...(op.body ? bodyErrors : {}), ...op.responses })) {
       const ok = status.startsWith('2');
+      const result = op.otherResults?.[status] ?? op.result;
       responses[status] = {
         description,
         content: ok
-          ? { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : op.result ? z.toJSONSchema(op.result, { io: 'output' }) : {} } }
+          ? { [op.produces ?? 'application/json']: { schema: op.produces ? { type: 'string' } : result ? z.toJSONSchema(result, { io: 'output' }) : {} } }
           : { 'application/json': { schema: errorSchema } },
       };
     }

@@ -100,6 +100,9 @@ export const messageOutcomeResult = z
   })
   .loose();
 
+/** 202: the message is durable and its reply is not ready within the bound; it comes by SSE, webhook and GET. */
+export const pendingMessageResult = z.object({ conversationId: z.string(), messageId: z.string(), status: z.literal('pending') }).strict();
+
 export const conversationResult = z
   .object({
     conversationId: z.string(),

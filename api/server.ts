@@ -185,6 +185,7 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
   const deps: ApiDeps = {
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    answerWithinMs: env.TANDEM_ANSWER_WITHIN_MS,
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
     models,
     auth,

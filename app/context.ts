@@ -12,5 +12,7 @@ export interface AppContext {
   batchTaskQueue: string;
   models: Models;
   supportConfig: SupportConfig;
+  /** The bound on answering a customer's message: the reply, or 202 pending (TANDEM_ANSWER_WITHIN_MS). */
+  answerWithinMs: number;
   log: Logger;
 }

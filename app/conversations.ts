@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
 import { emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
@@ -11,6 +11,7 @@ import {
   ConversationStatusAttr,
   CustomerIdAttr,
   conversationQuery,
+  customerMessageSignal,
   messagesAfterQuery,
   provideEmailUpdate,
   rateConversationUpdate,
@@ -61,9 +62,36 @@ export async function startConversation(
   return { conversationId, outcome };
 }
 
-export function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome> {
-  return updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: updateIdOf(message) });
+/** A message the API has made durable without its reply yet: the reply comes by SSE, webhook and GET. */
+export interface PendingMessage {
+  conversationId: string;
+  messageId: string;
+  status: 'pending';
 }
+
+/**
+ * Answers within `ctx.answerWithinMs` whatever is down. The message goes as an Update, whose
+ * validator refuses a broken rule before anything is written; when no worker has answered it in
+ * time (none running, or all busy), it is written to the conversation's history as a signal, so it
+ * survives any restart and is read when a worker is back. The workflow reads a message once
+ * whichever way it came.
+ */
+export async function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome | PendingMessage> {
+  const started = Date.now();
+  const send = () => updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: updateIdOf(message) });
+  try {
+    return await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs - SIGNAL_BUDGET_MS, send);
+  } catch (err) {
+    if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
+  }
+  await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs, () =>
+    conversationHandle(ctx, conversationId).signal(customerMessageSignal, message),
+  );
+  ctx.log.info({ conversationId, messageId: message.messageId }, 'no worker answered in time; the message waits in history');
+  return { conversationId, messageId: message.messageId, status: 'pending' };
+}
+/** What is left of the bound, once the Update has had its time, to write the message as a signal. */
+const SIGNAL_BUDGET_MS = 1_500;
 
 /** The customer asks for a person by button; `requestId` makes a retried click count once. */
 export function requestHuman(ctx: AppContext, conversationId: string, request: { requestId: string; note?: string }): Promise<MessageOutcome> {
@@ -168,7 +196,7 @@ async function updateConversation<Ret, Args extends [unknown, ...unknown[]]>(
   try {
     return await send();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw err;
+    if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw err;
     const description = await conversationHandle(ctx, conversationId)
       .describe()
       .catch(() => undefined);

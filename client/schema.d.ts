@@ -1669,6 +1669,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description No reply within the bound (TANDEM_ANSWER_WITHIN_MS): the message is durable; the reply comes by SSE, webhook and GET */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        messageId: string;
+                        /** @constant */
+                        status: "pending";
+                    };
+                };
+            };
             /** @description Invalid request */
             400: {
                 headers: {

@@ -78,6 +78,11 @@ const envSchema = z.object({
   TANDEM_TOKEN_SECRET: z.string().min(32, 'needs at least 32 characters'),
   /** Keys for operators (metrics, knowledge base, training). */
   TANDEM_OPERATOR_KEYS: keyList,
+  /**
+   * How long a customer's message waits for its reply before the API answers 202 pending: the
+   * message is durable by then, and its reply comes by SSE, webhook and GET.
+   */
+  TANDEM_ANSWER_WITHIN_MS: z.coerce.number().int().min(2_000).max(60_000).default(10_000),
   /** Requests a minute one conversation token may make (customer routes); in-memory, per API process. */
   TANDEM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Requests a minute one API key may make (start and list conversations); in-memory, per API process. */

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -13,6 +14,7 @@ import type { Activities } from '../activities';
 import type { ActionCall, ActionResult } from '../domain/actions';
 import { Conversation, csatRulesOf, type Decision, type MessageOutcome, type Rating } from '../domain/conversation';
 import { summarizeForHandoff } from '../domain/handoff';
+import { RuleViolation } from '../domain/rules';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
 import {
   CategoryAttr,
@@ -126,6 +128,25 @@ export class ConversationSession {
       const outcome = await this.handleNewMessage(messageId, text);
       this.conversation.recordOutcome(outcome);
       return outcome;
+    });
+  }
+
+  /**
+   * A customer message that reached history as a signal (no worker took its Update in time). No
+   * validator ran before it was written, so the rules run here; one that breaks them is dropped,
+   * and a copy of a message already read (its Update came through too) changes nothing.
+   */
+  receiveDurable(messageId: string, text: string): Promise<void> {
+    return this.serial.run(async () => {
+      if (this.conversation.hasMessage(messageId)) return;
+      try {
+        this.conversation.validateCustomerMessage(messageId, text);
+      } catch (err) {
+        if (!(err instanceof RuleViolation)) throw err;
+        log.warn('a pending customer message breaks a rule and is dropped', { messageId, code: err.code });
+        return;
+      }
+      this.conversation.recordOutcome(await this.handleNewMessage(messageId, text));
     });
   }
 

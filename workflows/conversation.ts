@@ -5,6 +5,7 @@ import {
   agentMessageSignal,
   closeConversationUpdate,
   conversationQuery,
+  customerMessageSignal,
   handoffResolvedSignal,
   messagesAfterQuery,
   provideEmailUpdate,
@@ -26,6 +27,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   setHandler(sendMessageUpdate, ({ messageId, text }) => session.receive(messageId, text), {
     validator: ({ messageId, text }) => rejectIfRuleBroken(() => conversation.validateCustomerMessage(messageId, text)),
   });
+  setHandler(customerMessageSignal, ({ messageId, text }) => session.receiveDurable(messageId, text));
   setHandler(requestHumanUpdate, ({ requestId, note }) => session.requestHuman(requestId, note), {
     validator: (_request) => rejectIfRuleBroken(() => conversation.validateOpen()),
   });

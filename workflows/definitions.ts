@@ -39,6 +39,12 @@ export interface AgentMessage {
 
 /** A customer message; the result is the AI's reply or the handoff notice. */
 export const sendMessageUpdate = defineUpdate<MessageOutcome, [CustomerMessage]>('sendMessage');
+/**
+ * The same message, written to history at once when no worker took the Update in time (all down,
+ * or busy): the workflow reads it when a worker is back, applying the same rules and the same
+ * message id, so a message sent both ways is applied once.
+ */
+export const customerMessageSignal = defineSignal<[CustomerMessage]>('customerMessage');
 /** The customer asks for a person, by button rather than by words. */
 export const requestHumanUpdate = defineUpdate<MessageOutcome, [{ requestId: string; note?: string }]>('requestHuman');
 export const rateConversationUpdate = defineUpdate<Rating, [{ score: number; comment?: string }]>('rateConversation');

@@ -38,7 +38,8 @@ export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
   });
 
   router.post('/v1/conversations/:conversationId/messages', auth.conversation, limit.perConversation, async (req, res) => {
-    res.json(await conversations.sendMessage(deps, conversationId(req.params), sendMessageBody.parse(req.body)));
+    const result = await conversations.sendMessage(deps, conversationId(req.params), sendMessageBody.parse(req.body));
+    res.status(result.status === 'pending' ? 202 : 200).json(result);
   });
 
   router.post('/v1/conversations/:conversationId/human', auth.conversation, limit.perConversation, async (req, res) => {

@@ -15,6 +15,8 @@ import { startWorkerProcess } from '../support/worker-process';
 const { runDir: RUN_DIR, ports: PORTS } = stackProfile('faults');
 const KILLS = 20;
 const CONVERSATIONS = 10;
+/** The API's bound on answering a message (TANDEM_ANSWER_WITHIN_MS), short here so the test is quick. */
+const ANSWER_WITHIN_MS = 4_000;
 
 /** Questions the AI answers without escalating, varied so that no "repeat" rule fires. */
 const QUESTIONS = [
@@ -37,7 +39,7 @@ const counts = { faults: 0, messagesChecked: 0, lost: 0, duplicated: 0 };
 beforeAll(async () => {
   for (const name of ['TEMPORAL_ADDRESS', 'MONGO_URL', 'OLLAMA_HOST', 'OLLAMA_MODEL']) delete process.env[name];
   const stack = await startStack({ services: ['temporal', 'mongo'], runDir: RUN_DIR, ports: PORTS, mongoDatabase: 'faults' });
-  env = testEnv({ TANDEM_RATE_LIMIT_PER_MINUTE: '100000' }, { temporalAddress: stack.temporalAddress, mongoUrl: stack.mongoUrl });
+  env = testEnv({ TANDEM_RATE_LIMIT_PER_MINUTE: '100000', TANDEM_ANSWER_WITHIN_MS: String(ANSWER_WITHIN_MS) }, { temporalAddress: stack.temporalAddress, mongoUrl: stack.mongoUrl });
   // Bundled once, as `./tandem start` does: a worker killed twenty times restarts in a second or two.
   bundlePath = bundleWorkflows(RUN_DIR);
   await startWorker();
@@ -80,13 +82,31 @@ async function startClient(): Promise<Client> {
   return { conversationId: res.body.conversationId, token: res.body.token, accepted: [] };
 }
 
-/** Sends one message, retrying with the same id (as a client must) until it is accepted. */
+/** Waits until every accepted message was read: each has its AI reply, or the conversation is with a person. */
+async function waitForReplies(clients: Client[], deadline: number): Promise<void> {
+  for (const client of clients) {
+    for (;;) {
+      const res = await call('GET', `/v1/conversations/${client.conversationId}`, client.token).catch(() => undefined);
+      const transcript = (res?.body?.transcript ?? []) as { role: string }[];
+      const read = transcript.filter((m) => m.role === 'customer').length === client.accepted.length;
+      const answered = res?.body?.status !== 'ai' || transcript.filter((m) => m.role === 'ai').length === client.accepted.length;
+      if (read && answered) break;
+      if (Date.now() > deadline) throw new Error(`conversation ${client.conversationId} never read all its messages`);
+      await sleep(250);
+    }
+  }
+}
+
+/**
+ * Sends one message, retrying with the same id (as a client must) until it is accepted: answered
+ * (200), or durable with its reply to come (202).
+ */
 async function send(client: Client, messageId: string, text: string, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const res = await call('POST', `/v1/conversations/${client.conversationId}/messages`, client.token, { messageId, text }).catch(
       () => ({ status: 0, body: undefined }),
     );
-    if (res.status === 200) {
+    if (res.status === 200 || res.status === 202) {
       client.accepted.push(messageId);
       return;
     }
@@ -96,8 +116,10 @@ async function send(client: Client, messageId: string, text: string, deadline: n
   throw new Error(`message ${messageId} was never accepted`);
 }
 
-/** Every accepted message exactly once, each with one reply (AI answer, or handoff notice). */
+/** Every accepted message exactly once, each with one reply (AI answer, or handoff notice), once all are read. */
 async function checkTranscripts(clients: Client[]): Promise<void> {
+  // A message answered 202 is read once a worker has it: wait for that first.
+  await waitForReplies(clients, Date.now() + 120_000);
   for (const client of clients) {
     const res = await call('GET', `/v1/conversations/${client.conversationId}`, client.token);
     expect(res.status).toBe(200);
@@ -168,6 +190,37 @@ test(
     counts.faults += 1;
     await Promise.all(clients.map((client, c) => send(client, `t${c}-2`, QUESTIONS[c + 3] as string, deadline)));
 
+    await checkTranscripts(clients);
+  },
+  180_000,
+);
+
+test(
+  'when every conversation worker is down, then 20 messages are answered 202 within the bound, survive a Temporal restart, and are read once when a worker returns',
+  async () => {
+    const clients = await Promise.all(Array.from({ length: 4 }, startClient));
+    killWorker();
+    counts.faults += 1;
+    const messages = clients.flatMap((client, c) =>
+      Array.from({ length: 5 }, (_, n) => ({ client, messageId: `p${c}-${n}`, text: QUESTIONS[(c + n) % QUESTIONS.length] as string })),
+    );
+    const post = async ({ client, messageId, text }: (typeof messages)[number]) => {
+      const started = Date.now();
+      const res = await call('POST', `/v1/conversations/${client.conversationId}/messages`, client.token, { messageId, text });
+      return { status: res.status, body: res.body, ms: Date.now() - started };
+    };
+
+    const answers = await Promise.all(messages.map(post));
+    expect(answers.map((a) => a.status)).toEqual(messages.map(() => 202));
+    expect(answers[0]?.body).toEqual({ conversationId: clients[0]?.conversationId, messageId: 'p0-0', status: 'pending' });
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(ANSWER_WITHIN_MS + 1_000);
+    // A client that retries a pending message gets the same answer; it is still read once.
+    expect((await post(messages[0] as (typeof messages)[number])).status).toBe(202);
+    for (const { client, messageId } of messages) client.accepted.push(messageId);
+
+    await restartTemporal(RUN_DIR);
+    counts.faults += 1;
+    await startWorker();
     await checkTranscripts(clients);
   },
   180_000,

@@ -11,7 +11,9 @@ import { readEvents } from './sse';
 
 type Conversation = paths['/v1/conversations/{conversationId}']['get']['responses']['200']['content']['application/json'];
 type Message = Conversation['transcript'][number];
-type Outcome = paths['/v1/conversations/{conversationId}/messages']['post']['responses']['200']['content']['application/json'];
+type MessageResponses = paths['/v1/conversations/{conversationId}/messages']['post']['responses'];
+/** The reply, or 202 pending when none came within the API's bound: the stream brings it then. */
+type Outcome = MessageResponses['200']['content']['application/json'] | MessageResponses['202']['content']['application/json'];
 
 interface Session {
   conversationId: string;
@@ -218,7 +220,7 @@ class Chat {
     try {
       const { data, error, response } = await request;
       if (error || !data) return this.fail(response.status, error);
-      if (data.reply) this.show(data.reply);
+      if ('reply' in data && data.reply) this.show(data.reply);
       await this.refresh();
     } catch {
       this.say('The connection failed; please try again.');
