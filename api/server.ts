@@ -6,12 +6,12 @@ import { isUtf8 } from 'node:buffer';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { Client, Connection } from '@temporalio/client';
-import { temporal as temporalProto } from '@temporalio/proto';
 import type { Connection as MongoConnection } from 'mongoose';
 import type { Env } from '../config/env';
 import { loadSupportConfig } from '../config/env';
 import { createLogger } from '../app/logger';
 import { connectDatabase } from '../db/models';
+import { WORKER_SILENT_AFTER_MS, lastWorkerHeartbeat } from '../db/worker-heartbeats';
 import { Auth } from './auth';
 import { createRateLimits } from './rate-limit';
 import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
@@ -139,15 +139,15 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
         await temporalConnection.healthService.check({});
         return env.TEMPORAL_ADDRESS;
       }),
-      // Messages are answered only while a worker polls the conversations queue.
+      // Messages are answered only while a worker polls the conversations queue; each live one
+      // says so every few seconds (the server lists a dead poller for minutes).
       withTimeout(async () => {
-        const { pollers } = await temporalConnection.workflowService.describeTaskQueue({
-          namespace: env.TEMPORAL_NAMESPACE,
-          taskQueue: { name: env.TEMPORAL_TASK_QUEUE },
-          taskQueueType: temporalProto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        });
-        if (!pollers?.length) throw new Error(`no worker polls ${env.TEMPORAL_TASK_QUEUE}`);
-        return `${pollers.length} worker poller(s) on ${env.TEMPORAL_TASK_QUEUE}`;
+        const beat = await lastWorkerHeartbeat(models, env.TEMPORAL_TASK_QUEUE);
+        const silentMs = beat ? Date.now() - beat.beatAt.getTime() : Infinity;
+        if (silentMs > WORKER_SILENT_AFTER_MS) {
+          throw new Error(beat ? `no worker on ${env.TEMPORAL_TASK_QUEUE} for ${Math.round(silentMs / 1000)} s` : `no worker ever polled ${env.TEMPORAL_TASK_QUEUE}`);
+        }
+        return `worker ${beat?.identity} on ${env.TEMPORAL_TASK_QUEUE}, ${Math.round(silentMs / 1000)} s ago`;
       }),
       withTimeout(async () => {
         if (!mongo.db) throw new Error('not connected');

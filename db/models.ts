@@ -2,6 +2,7 @@ import mongoose, { Schema, type InferSchemaType, type Connection } from 'mongoos
 import { auditSchema, auditTicketSchema } from './audits';
 import { feedbackSchema } from './feedback';
 import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
+import { workerHeartbeatSchema } from './worker-heartbeats';
 
 // Read models projected from the workflows, plus the knowledge base. Every schema here must work on
 // FerretDB as well as MongoDB: no transactions, TTL or sparse indexes, and only simple queries.
@@ -161,6 +162,7 @@ export function createModels(connection: Connection) {
     Feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
     Audit: connection.model('Audit', auditSchema, 'audits'),
     AuditTicket: connection.model('AuditTicket', auditTicketSchema, 'audit_tickets'),
+    WorkerHeartbeat: connection.model('WorkerHeartbeat', workerHeartbeatSchema, 'worker_heartbeats'),
   };
 }
 

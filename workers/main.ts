@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     queues: env.TANDEM_WORKER_QUEUES,
     activities: runtime.activities,
     workflowBundle: env.TANDEM_WORKFLOW_BUNDLE ? { codePath: env.TANDEM_WORKFLOW_BUNDLE } : undefined,
+    heartbeat: { models: runtime.models, log },
   });
   if (env.TANDEM_WORKER_QUEUES.includes('batch')) {
     await ensureRetrainingSchedule(

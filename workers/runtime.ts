@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -21,6 +22,7 @@ import { cacheDir, encoderDir } from '../config/paths';
 import { connectDatabase, type Models } from '../db/models';
 import { knowledgeRevision, publishedArticles, seedArticles } from '../db/knowledge';
 import { promotedModelId, readModelVersion } from '../db/model-versions';
+import { WORKER_HEARTBEAT_EVERY_MS, recordWorkerHeartbeat } from '../db/worker-heartbeats';
 import type { KnowledgeArticle } from '../domain/types';
 
 export const KNOWLEDGE_SEED_PATH = 'data/knowledge-seed.json';
@@ -122,6 +124,8 @@ export interface WorkerOptions {
   activities: WorkerActivities;
   /** A prebuilt bundle (tests build one per file; production one ahead of start); without it `workflows/` is bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
+  /** Where the conversations worker says it is alive, for the API's health report. */
+  heartbeat: { models: Models; log: Logger };
 }
 
 export type WorkerQueue = 'conversations' | 'batch';
@@ -139,6 +143,14 @@ export interface Workers {
  * view still shows the line each workflow waits on.
  */
 const WORKFLOW_STACK_FRAMES = 4;
+
+/** Says this process polls `taskQueue`; a database that is away only delays the next beat. */
+function heartbeat(taskQueue: string, { models, log }: WorkerOptions['heartbeat']): { once: () => Promise<void> } {
+  const identity = `${hostname()}:${process.pid}`;
+  return {
+    once: () => recordWorkerHeartbeat(models, taskQueue, identity).catch((err: unknown) => log.warn({ err }, 'worker heartbeat not recorded')),
+  };
+}
 
 export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
   // V8 reads the flag when a context is created: the workflow threads the SDK starts below get it,
@@ -160,9 +172,16 @@ export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
           Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
     ),
   );
+  const beat = queues.includes('conversations') ? heartbeat(opts.taskQueue, opts.heartbeat) : undefined;
+  await beat?.once();
   return {
     run: async () => {
-      await Promise.all(workers.map((w) => w.run()));
+      const timer = beat && setInterval(() => void beat.once(), WORKER_HEARTBEAT_EVERY_MS);
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        clearInterval(timer);
+      }
     },
     // Idempotent: a test may stop the workers mid-way and its teardown stop them again.
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),

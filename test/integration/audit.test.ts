@@ -198,6 +198,7 @@ describe('ticket audit across a worker restart', () => {
         batchTaskQueue: tandem.env.TEMPORAL_BATCH_TASK_QUEUE,
         activities: slowBatches('second')(runtime.activities),
         workflowBundle: await workflowBundle(),
+        heartbeat: { models: runtime.models, log: createLogger('test-worker', 'silent') },
       });
       const running = second.run();
       try {

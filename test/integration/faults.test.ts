@@ -196,10 +196,11 @@ test(
 );
 
 test(
-  'when every conversation worker is down, then 20 messages are answered 202 within the bound, survive a Temporal restart, and are read once when a worker returns',
+  'when every conversation worker is down, then health says so within 15 s, 20 messages are answered 202 within the bound, survive a Temporal restart, and are read once when a worker returns',
   async () => {
     const clients = await Promise.all(Array.from({ length: 4 }, startClient));
     killWorker();
+    const killedAt = Date.now();
     counts.faults += 1;
     const messages = clients.flatMap((client, c) =>
       Array.from({ length: 5 }, (_, n) => ({ client, messageId: `p${c}-${n}`, text: QUESTIONS[(c + n) % QUESTIONS.length] as string })),
@@ -217,6 +218,15 @@ test(
     // A client that retries a pending message gets the same answer; it is still read once.
     expect((await post(messages[0] as (typeof messages)[number])).status).toBe(202);
     for (const { client, messageId } of messages) client.accepted.push(messageId);
+
+    let health = await call('GET', '/health', '');
+    while (health.body?.worker?.up && Date.now() - killedAt < 20_000) {
+      await sleep(250);
+      health = await call('GET', '/health', '');
+    }
+    expect(health.status).toBe(503);
+    expect(health.body.worker.up).toBe(false);
+    expect(Date.now() - killedAt).toBeLessThan(15_000);
 
     await restartTemporal(RUN_DIR);
     counts.faults += 1;

@@ -74,7 +74,8 @@ export interface Tandem {
 
 export async function startTandem(opts: { env?: Env; activities?: (real: WorkerActivities) => WorkerActivities } = {}): Promise<Tandem> {
   const env = opts.env ?? testEnv();
-  const runtime = await createActivityRuntime(env, createLogger('test-worker', 'silent'));
+  const log = createLogger('test-worker', 'silent');
+  const runtime = await createActivityRuntime(env, log);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await createWorkers({
     connection,
@@ -84,6 +85,7 @@ export async function startTandem(opts: { env?: Env; activities?: (real: WorkerA
     maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
     activities: opts.activities ? opts.activities(runtime.activities) : runtime.activities,
     workflowBundle: await workflowBundle(),
+    heartbeat: { models: runtime.models, log },
   });
   const running = workers.run();
   const api = await startWebServer(env);
