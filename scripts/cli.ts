@@ -9,10 +9,13 @@ import { REPO_ROOT } from './stack/paths';
 import { bundleWorkflows, httpOk, listProcesses, serviceLogPath, sleep, startTypeScriptProcess, stopProcess, tail } from './stack/processes';
 import { SERVICES, profileRunDir, stackProfile, type ServiceName } from './stack/profiles';
 import { readPorts, stackEnv, startStack, stopStack } from './stack/services';
+import { SUPERVISOR, readRestarts, writeSupervisorPlan } from './stack/supervisor';
 
 const DEV_RUN_DIR = profileRunDir('dev');
 const TEST_RUN_DIR = profileRunDir('test');
 const API_READY_TIMEOUT_MS = 120_000;
+/** The app processes the supervisor runs for the dev stack. */
+const APPS = ['api', 'worker', 'batch-worker'];
 
 const USAGE = `usage: ./tandem <command>
   start [--ollama]   start Temporal, FerretDB, the demo store (and Ollama), the worker and the API in the background
@@ -65,24 +68,26 @@ async function start(args: string[]): Promise<number> {
   // The dev stack serves the widget's demo page (/demo); production turns it on only by choice.
   const env = stackEnv(stack, { TANDEM_DEMO_PAGE: '1', ...process.env, ...credentials.values, PORT: String(apiPort) });
 
-  // Restarted on every start so code changes take effect.
-  const apps = ['api', 'worker', 'batch-worker'];
-  for (const name of apps) await stopProcess(DEV_RUN_DIR, name);
+  // Restarted on every start so code changes take effect; the supervisor first, so it restarts nothing.
+  for (const name of [SUPERVISOR, ...APPS]) await stopProcess(DEV_RUN_DIR, name);
   // Bundled once here, not in each worker: bundling leaves webpack's memory in the process.
-  const workerEnv = { ...env, TANDEM_WORKFLOW_BUNDLE: bundleWorkflows(DEV_RUN_DIR) };
+  const bundle = bundleWorkflows(DEV_RUN_DIR);
   // Training blocks its process for seconds: the heavy steps of batch work get a worker process of their own.
-  startTypeScriptProcess(DEV_RUN_DIR, 'worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'conversations' });
-  startTypeScriptProcess(DEV_RUN_DIR, 'batch-worker', 'workers/main.ts', { ...workerEnv, TANDEM_WORKER_QUEUES: 'batch' });
-  startTypeScriptProcess(DEV_RUN_DIR, 'api', 'api/main.ts', env);
+  writeSupervisorPlan(DEV_RUN_DIR, [
+    { name: 'worker', entry: 'workers/main.ts', env: { TANDEM_WORKFLOW_BUNDLE: bundle, TANDEM_WORKER_QUEUES: 'conversations' } },
+    { name: 'batch-worker', entry: 'workers/main.ts', env: { TANDEM_WORKFLOW_BUNDLE: bundle, TANDEM_WORKER_QUEUES: 'batch' } },
+    { name: 'api', entry: 'api/main.ts', env: {} },
+  ]);
+  startTypeScriptProcess(DEV_RUN_DIR, SUPERVISOR, 'scripts/supervise.ts', env, [DEV_RUN_DIR]);
 
   const healthUrl = `http://127.0.0.1:${apiPort}/health`;
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   while (!(await httpOk(healthUrl))) {
-    const crashed = listProcesses(DEV_RUN_DIR).filter((p) => apps.includes(p.name) && !p.alive);
-    if (crashed.length > 0 || Date.now() > deadline) {
-      const why = crashed.length > 0 ? `${crashed.map((p) => p.name).join(' and ')} exited` : `no 200 within ${API_READY_TIMEOUT_MS / 1000} s`;
+    const crashing = Object.keys(readRestarts(DEV_RUN_DIR));
+    if (crashing.length > 0 || Date.now() > deadline) {
+      const why = crashing.length > 0 ? `${crashing.join(' and ')} exited (the supervisor keeps restarting it)` : `no 200 within ${API_READY_TIMEOUT_MS / 1000} s`;
       console.error(`The API did not become healthy at ${healthUrl}: ${why}.`);
-      for (const name of apps) {
+      for (const name of [SUPERVISOR, ...APPS]) {
         const log = serviceLogPath(DEV_RUN_DIR, name);
         console.error(`--- last lines of ${log} ---\n${tail(log)}`);
       }
@@ -122,7 +127,9 @@ function status(): number {
     for (const p of processes) {
       const service = SERVICES.find((name) => name === p.name);
       const where = ports && service ? ` 127.0.0.1:${ports[service]}` : '';
-      console.log(`  ${p.name.padEnd(13)} ${p.alive ? 'running' : 'dead   '} pid ${String(p.pid).padEnd(8)}${where}  log ${p.logPath}`);
+      const restarted = readRestarts(runDir)[p.name];
+      const restarts = restarted ? `  restarted ${restarted.restarts}× (last ${restarted.lastAt}, ${restarted.lastExit})` : '';
+      console.log(`  ${p.name.padEnd(13)} ${p.alive ? 'running' : 'dead   '} pid ${String(p.pid).padEnd(8)}${where}  log ${p.logPath}${restarts}`);
     }
   }
   if (listProcesses(DEV_RUN_DIR).length + listProcesses(TEST_RUN_DIR).length === 0) console.log('Nothing is running.');

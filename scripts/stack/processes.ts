@@ -1,7 +1,7 @@
 // Processes of a stack: spawned in their own process group with a log and a pid file under the run
 // folder (so they can be found, reused and stopped later), plus the waiting, locking and logged
 // command runs the installer and the services share.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -32,27 +32,48 @@ export class ServiceStartError extends Error {
  * in `<runDir>/logs/<name>.log` and its pid recorded so `stopStack` stops it.
  */
 export function startProcess(runDir: string, name: string, command: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const child = spawnLogged(runDir, name, command, args, env, { detached: true });
+  child.unref();
+  return child.pid as number;
+}
+
+/**
+ * Spawns `command` with its output appended to `<runDir>/logs/<name>.log` and its pid recorded
+ * under `<runDir>/pids`; `detached` makes it lead a process group of its own.
+ */
+export function spawnLogged(
+  runDir: string,
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { detached: boolean },
+): ChildProcess {
   const dir = path.resolve(runDir);
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const logPath = serviceLogPath(dir, name);
   fs.appendFileSync(logPath, `\n=== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
   const log = fs.openSync(logPath, 'a');
-  const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(command, args, { cwd: REPO_ROOT, env, detached: opts.detached, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   child.on('error', (error) => fs.appendFileSync(logPath, `failed to spawn ${command}: ${error.message}\n`));
-  child.unref();
   if (child.pid === undefined) throw new ServiceStartError(name, `could not spawn ${command}`, logPath);
   fs.mkdirSync(path.join(dir, 'pids'), { recursive: true });
   fs.writeFileSync(pidPath(dir, name), String(child.pid));
-  return child.pid;
+  return child;
 }
 
 /**
- * Starts one of the project's TypeScript entry points (worker, API) as a single node process that
- * compiles on load: no wrapper process holding memory beside it.
+ * How one of the project's TypeScript entry points (worker, API) runs: a single node process that
+ * compiles on load, no wrapper process holding memory beside it.
  */
-export function startTypeScriptProcess(runDir: string, name: string, entry: string, env: NodeJS.ProcessEnv): number {
-  return startProcess(runDir, name, process.execPath, ['--import', 'tsx', entry], { ...PRODUCT_PROCESS_ENV, ...env });
+export function typeScriptCommand(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return { command: process.execPath, args: ['--import', 'tsx', entry, ...args], env: { ...PRODUCT_PROCESS_ENV, ...env } };
+}
+
+export function startTypeScriptProcess(runDir: string, name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): number {
+  const run = typeScriptCommand(entry, env, args);
+  return startProcess(runDir, name, run.command, run.args, run.env);
 }
 
 /**

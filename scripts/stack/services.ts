@@ -27,6 +27,7 @@ import {
   withLock,
 } from './processes';
 import { stackProfile, type ServiceName, type StackPorts } from './profiles';
+import { SUPERVISOR } from './supervisor';
 
 export interface StackOptions {
   services: ServiceName[];
@@ -153,11 +154,13 @@ export async function stopStack(runDir: string): Promise<string[]> {
   const dir = path.resolve(runDir);
   const running = listProcesses(dir);
   const serviceOrder: string[] = ['demoStore', 'ollama', 'mongo', 'temporal'];
-  // Apps first so they never see their services vanish under them, then services.
-  const apps = running.filter((p) => !serviceOrder.includes(p.name));
+  // The supervisor first so it restarts nothing, then apps so they never see their services
+  // vanish under them, then services.
+  const supervisor = running.filter((p) => p.name === SUPERVISOR);
+  const apps = running.filter((p) => p.name !== SUPERVISOR && !serviceOrder.includes(p.name));
   const services = serviceOrder.flatMap((name) => running.filter((p) => p.name === name));
   const stopped: string[] = [];
-  for (const group of [apps, services]) {
+  for (const group of [supervisor, apps, services]) {
     await Promise.all(group.map((p) => stopProcess(dir, p.name)));
     stopped.push(...group.filter((p) => p.alive).map((p) => p.name));
   }

@@ -9,7 +9,21 @@ import { agents } from './harness';
  * kill it; resolves with its pid once its log says it started (written after the workers are created).
  */
 export async function startWorkerProcess(runDir: string, env: Env, bundlePath: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<number> {
-  const pid = startTypeScriptProcess(runDir, 'worker', 'workers/main.ts', {
+  const pid = startTypeScriptProcess(runDir, 'worker', 'workers/main.ts', workerProcessEnv(env, bundlePath, extraEnv));
+  const log = path.join(runDir, 'logs', 'worker.log');
+  const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    if (!isAlive(pid)) throw new Error(`worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
+    if (fs.readFileSync(log, 'utf8').slice(offset).includes('"msg":"worker started"')) return pid;
+    await sleep(100);
+  }
+  throw new Error('worker did not start in 60 s');
+}
+
+/** The environment of a conversations worker process on the test stack of `env`. */
+export function workerProcessEnv(env: Env, bundlePath: string, extraEnv: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
@@ -24,14 +38,5 @@ export async function startWorkerProcess(runDir: string, env: Env, bundlePath: s
     TANDEM_AGENTS: JSON.stringify(agents),
     TANDEM_WORKFLOW_BUNDLE: bundlePath,
     ...extraEnv,
-  });
-  const log = path.join(runDir, 'logs', 'worker.log');
-  const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    if (!isAlive(pid)) throw new Error(`worker exited:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    if (fs.readFileSync(log, 'utf8').slice(offset).includes('"msg":"worker started"')) return pid;
-    await sleep(100);
-  }
-  throw new Error('worker did not start in 60 s');
+  };
 }
