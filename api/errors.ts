@@ -72,6 +72,8 @@ export const HTTP_STATUS: HttpStatusTable = {
   too_many_tickets: 422,
   invalid_csv: 422,
   too_few_labels: 422,
+  engagement_off: 409,
+  unknown_event_kind: 422,
   rate_limited: 429,
   internal_error: 500,
   temporal_busy: 503,

@@ -52,3 +52,19 @@ export const actionResultId = (messageId: string, actionName: string): string =>
  */
 export const actionIdempotencyKey = (conversationId: string, messageId: string, actionName: string): string =>
   `${conversationId}:${messageId}:${actionName}`;
+
+/** The per-customer workflow that watches for signs of a struggling customer and reaches out. */
+export const engagementWorkflowId = (customerId: string): string => `engagement-${customerId}`;
+/** Signal ids, one per cause: the same cause seen again (a replay, a repost) never reaches out twice. */
+export const quietSignalId = (conversationId: string, messageId: string): string => `quiet-${conversationId}-${messageId}`;
+export const repeatContactSignalId = (conversationId: string): string => `repeat-${conversationId}`;
+export const lowCsatSignalId = (conversationId: string): string => `csat-${conversationId}`;
+export const businessEventSignalId = (eventId: string): string => `event-${eventId}`;
+/** The outreach task of a signal: a human task like a handoff's, so agents' routes and console take it as it is. */
+export const outreachTaskId = (signalId: string): string => handoffWorkflowId(`outreach-${signalId}`, 1);
+/** The conversation an outreach opens when the customer has none open. */
+export const outreachConversationId = (signalId: string): string => `outreach-${signalId}`;
+/** The internal line an outreach task leaves in the conversation, telling the agent why. */
+export const outreachNoteId = (signalId: string): string => `outreach-note-${signalId}`;
+/** The AI's proactive message in the transcript. */
+export const proactiveMessageId = (signalId: string): string => `proactive-${signalId}`;
