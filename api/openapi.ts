@@ -28,6 +28,8 @@ import {
   widgetSessionResult,
   messageOutcomeResult,
   conversationResult,
+  businessEventBody,
+  businessEventResult,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
@@ -156,6 +158,11 @@ export const operations: Operation[] = [
   {
     method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention', security: 'operatorKey',
     query: metricsQuery, responses: { '200': 'Metrics', ...errors },
+  },
+  {
+    method: 'post', path: '/v1/events', summary: "An event in the business's systems (order late, payment failed, delivery returned): reach out to the customer once per event id", security: 'operatorKey',
+    body: businessEventBody, result: businessEventResult,
+    responses: { '200': 'What the event turned into (or, posted again, what it turned into the first time)', ...errors, '409': 'Engagement not configured: engagement_off', '422': 'Event kind not configured: unknown_event_kind' },
   },
   {
     method: 'get', path: '/metrics', summary: 'Prometheus metrics (process and product gauges); needs an operator key', security: 'operatorKey',

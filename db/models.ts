@@ -1,6 +1,7 @@
 import mongoose, { Schema, type InferSchemaType, type Connection } from 'mongoose';
 import { auditSchema, auditTicketSchema } from './audits';
 import { feedbackSchema } from './feedback';
+import { outreachSchema } from './outreach';
 import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
 
 // Read models projected from the workflows, plus the knowledge base. Every schema here must work on
@@ -161,6 +162,7 @@ export function createModels(connection: Connection) {
     Feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
     Audit: connection.model('Audit', auditSchema, 'audits'),
     AuditTicket: connection.model('AuditTicket', auditTicketSchema, 'audit_tickets'),
+    Outreach: connection.model('Outreach', outreachSchema, 'outreach'),
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Conversation, csatRulesOf, type Decision, type MessageOutcome } from '../domain/conversation';
-import { aiReplyId, handoffNoticeId, holdingReplyId } from '../domain/ids';
+import { aiReplyId, handoffNoticeId, holdingReplyId, proactiveMessageId } from '../domain/ids';
 import { rejectIfRuleBroken } from './rejections';
 import { summarizeForHandoff } from '../domain/handoff';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
@@ -30,6 +30,7 @@ import {
   customerWroteSignal,
   handoffResolvedSignal,
   messagesAfterQuery,
+  proactiveMessageSignal,
   provideEmailUpdate,
   rateConversationUpdate,
   requestHumanUpdate,
@@ -37,6 +38,7 @@ import {
   type ConversationInput,
 } from './definitions';
 import { handoffWorkflow } from './handoff';
+import { engagementMoments } from './engagement-moments';
 import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
 
@@ -121,6 +123,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   let lastActivity = 0;
   let lastActivityAt = Date.now();
   const upsertAttributes = searchAttributesWhenChanged('search-attributes-on-change');
+  const tellEngagement = engagementMoments(config, input.carriedState, background);
 
   /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
   const publish = (): void => {
@@ -166,6 +169,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
     ];
     upsertAttributes(attributes);
     setCurrentDetails(statusLine(conversation));
+    tellEngagement(state);
   };
 
   const handOff = async (reasons: EscalationReason[], inReplyTo: string): Promise<MessageOutcome> => {
@@ -403,6 +407,13 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
       if (conversation.hasMessage(agentMessage.id)) return;
       conversation.addAgentMessage({ ...agentMessage, at: now() });
       publish();
+    }),
+  );
+
+  // Proactive engagement's message: withheld (the domain says so) while a person has the conversation.
+  setHandler(proactiveMessageSignal, ({ signalId, text }) =>
+    serial.run(async () => {
+      if (conversation.addProactiveMessage(proactiveMessageId(signalId), text, now())) publish();
     }),
   );
 

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { EngagementState } from '../../domain/engagement';
+import { conversationWorkflowId, engagementWorkflowId } from '../../domain/ids';
+import { EngagementSignalAttr, conversationQuery, engagementQuery, proactiveMessageSignal } from '../../workflows/definitions';
+import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { writeSupportConfig } from '../support/support-config';
+
+// Proactive engagement on the real stack, with a quiet spell of seconds: the durable timer, business
+// events applied once, the weekly cap, and no AI message while a person has the conversation.
+
+const QUIET_MS = 2000;
+const WEEKLY_CAP = 2;
+/** The agent who works the outreach queue. */
+const olive = { id: 'olive', name: 'Olive Agent', token: `agent-olive-${randomUUID()}`, queues: ['outreach'], capacity: 20 };
+
+let tandem: Tandem;
+let operatorKey: string;
+
+beforeAll(async () => {
+  const file = writeSupportConfig((config) => {
+    const rules = config.engagement!;
+    rules.maxPerCustomerPerWeek = WEEKLY_CAP;
+    // Only "that didn't work" makes an answer doubtful here, whatever the model's confidence.
+    rules.quietAfterDoubtfulAnswer.afterMs = QUIET_MS;
+    rules.quietAfterDoubtfulAnswer.confidenceBelow = 0;
+  });
+  tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file, TANDEM_AGENTS: JSON.stringify([...agents, olive]) }) });
+  operatorKey = tandem.env.TANDEM_OPERATOR_KEYS[0] as string;
+});
+
+afterAll(async () => {
+  await tandem?.stop();
+});
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function startConversation(profile = customer()) {
+  const started = await tandem.call('POST', '/v1/conversations', { body: { customer: profile } });
+  expect(started.status).toBe(201);
+  const { conversationId, token } = started.body as { conversationId: string; token: string };
+  const say = (messageId: string, text: string) => tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
+  const read = async () => (await tandem.call('GET', `/v1/conversations/${conversationId}`, { token })).body;
+  return { customerId: profile.id, conversationId, token, say, read };
+}
+
+const postEvent = (event: { eventId: string; customerId: string; kind: string; orderNumber?: string }) =>
+  tandem.call('POST', '/v1/events', { token: operatorKey, body: event });
+
+const outreachTasksOf = (customerId: string) => tandem.runtime.models.Task.find({ 'customer.id': customerId, queue: 'outreach' }).lean();
+
+test('when a customer says an answer did not work and then goes quiet, then an outreach task with that reason reaches the outreach queue', async () => {
+  const chat = await startConversation();
+  expect((await chat.say('m1', 'hw do i chnage my shiping adress')).body.status).toBe('ai');
+  const second = await chat.say('m2', "I tried that and it didn't work. How do I change my shipping address?");
+  expect(second.body.status).toBe('ai');
+  expect(second.body.reply.role).toBe('ai');
+
+  const listed = await eventually(async () => {
+    const { body } = await tandem.call('GET', '/v1/agent/tasks', { token: olive.token });
+    return (body.tasks as any[]).find((t) => t.conversationId === chat.conversationId);
+  });
+
+  expect(listed.reasons).toEqual(['outreach:quiet_after_doubtful_answer']);
+  expect(listed.summary.issue).toMatch(/didn't work, then went quiet for 2 seconds/);
+  expect(listed.summary.suggestedFirstLine).toMatch(/^Hi Dana, I saw our last answer may not have solved it/);
+  // Claimed and sent like any task: the customer reads the agent's message in the same conversation.
+  expect((await tandem.call('POST', `/v1/agent/tasks/${listed.taskId}/claim`, { token: olive.token, body: {} })).status).toBe(200);
+  const reply = await tandem.call('POST', `/v1/agent/tasks/${listed.taskId}/reply`, {
+    token: olive.token,
+    body: { actionId: 'o1', text: listed.summary.suggestedFirstLine },
+  });
+  expect(reply.status).toBe(200);
+  const transcript = (await chat.read()).transcript as any[];
+  expect(transcript.at(-1)).toMatchObject({ role: 'agent', authorId: 'olive', text: listed.summary.suggestedFirstLine });
+  const engagement = tandem.api.deps.temporal.workflow.getHandle(engagementWorkflowId(chat.customerId));
+  expect((await engagement.describe()).typedSearchAttributes.get(EngagementSignalAttr)).toEqual(['quiet_after_doubtful_answer']);
+}, 60_000);
+
+test('when a customer keeps writing after a doubtful answer, then no quiet-spell outreach is raised', async () => {
+  const chat = await startConversation();
+  await chat.say('m1', 'hw do i chnage my shiping adress');
+  await chat.say('m2', "that didn't work, how do I change my shipping address?");
+  await chat.say('m3', 'ok found it, thanks');
+  await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 2000));
+
+  expect(await outreachTasksOf(chat.customerId)).toHaveLength(0);
+}, 60_000);
+
+test('when a late-order event is posted twice, then the customer gets exactly one outreach task, in their open conversation', async () => {
+  const chat = await startConversation();
+  await chat.say('m1', 'where is my order 1001?');
+  const event = { eventId: `late-${randomUUID()}`, customerId: chat.customerId, kind: 'order_late', orderNumber: '1001' };
+
+  const [a, b] = await Promise.all([postEvent(event), postEvent(event)]);
+  const again = await postEvent(event);
+
+  for (const res of [a, b, again]) expect(res.status).toBe(200);
+  expect(a.body.taskId).toBeDefined();
+  expect([a.body, b.body, again.body].map((r) => r.taskId)).toEqual([a.body.taskId, a.body.taskId, a.body.taskId]);
+  const first = a.body.duplicate ? b.body : a.body;
+  expect(first).toMatchObject({ outcome: 'outreach_task', conversationId: chat.conversationId, duplicate: false });
+  expect([a.body.duplicate, b.body.duplicate].sort()).toEqual([false, true]);
+  expect(again.body).toMatchObject({ outcome: 'outreach_task', duplicate: true });
+  const tasks = await eventually(async () => {
+    const found = await outreachTasksOf(chat.customerId);
+    return found.length > 0 ? found : undefined;
+  });
+  expect(tasks).toHaveLength(1);
+  expect(tasks[0]).toMatchObject({ conversationId: chat.conversationId, reasons: ['outreach:event:order_late'] });
+  expect(tasks[0]!.summary?.suggestedFirstLine).toMatch(/your order 1001 is running late/);
+});
+
+test('when events keep coming for one customer, then outreach stops at the weekly cap', async () => {
+  const chat = await startConversation();
+  const outcomes: string[] = [];
+  for (const n of [1, 2, 3, 4]) {
+    const res = await postEvent({ eventId: `cap-${n}-${randomUUID()}`, customerId: chat.customerId, kind: 'delivery_returned', orderNumber: `10${n}` });
+    expect(res.status).toBe(200);
+    outcomes.push(res.body.outcome);
+  }
+
+  expect(outcomes).toEqual(['outreach_task', 'outreach_task', 'capped', 'capped']);
+  const state: EngagementState = await tandem.api.deps.temporal.workflow.getHandle(engagementWorkflowId(chat.customerId)).query(engagementQuery);
+  expect(state.outreach.map((r) => r.outcome)).toEqual(outcomes);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(await outreachTasksOf(chat.customerId)).toHaveLength(WEEKLY_CAP);
+});
+
+test('when a person has the conversation, then no proactive AI message reaches the customer; with the AI, it does', async () => {
+  const withPerson = await startConversation();
+  const handedOff = await tandem.call('POST', `/v1/conversations/${withPerson.conversationId}/human`, { token: withPerson.token, body: { requestId: 'h1' } });
+  expect(handedOff.body.status).toBe('handoff');
+  const withAi = await startConversation();
+  await withAi.say('m1', 'hi');
+
+  const refused = await postEvent({ eventId: `pay-${randomUUID()}`, customerId: withPerson.customerId, kind: 'payment_failed', orderNumber: '1001' });
+  const sent = await postEvent({ eventId: `pay-${randomUUID()}`, customerId: withAi.customerId, kind: 'payment_failed', orderNumber: '1002' });
+  // Even a message that slips past the engagement's view (sent straight to the workflow) is withheld.
+  const conversation = tandem.api.deps.temporal.workflow.getHandle(conversationWorkflowId(withPerson.conversationId));
+  await conversation.signal(proactiveMessageSignal, { signalId: 'direct', text: 'Your payment failed.' });
+
+  expect(refused.body.outcome).toBe('with_a_person');
+  expect(sent.body).toMatchObject({ outcome: 'ai_message', conversationId: withAi.conversationId });
+  const proactive = (transcript: any[]) => transcript.filter((m) => String(m.id).startsWith('proactive-'));
+  expect(proactive((await conversation.query(conversationQuery)).transcript)).toEqual([]);
+  expect(proactive((await withPerson.read()).transcript)).toEqual([]);
+  const delivered = await eventually(async () => proactive((await withAi.read()).transcript)[0]);
+  expect(delivered).toMatchObject({ role: 'ai', text: expect.stringMatching(/payment for your order 1002 didn't go through/) });
+});
