@@ -14,3 +14,19 @@ export function supportMetrics(ctx: AppContext, window: { since?: string }) {
 export function productCounts(ctx: Pick<AppContext, 'models'>) {
   return countProducts(ctx.models);
 }
+
+/**
+ * Quality of resolution over the default window as Prometheus samples: reopen rate, first-contact
+ * resolution rate and CSAT after outreach, per handler (overall, ai, each agent). Rates with no
+ * conversations behind them are left out rather than reported as 0.
+ */
+export async function qualitySamples(ctx: AppContext): Promise<Array<{ measure: string; handler: string; value: number }>> {
+  const { quality, outreach } = await supportMetrics(ctx, {});
+  const handlers = { overall: quality.overall, ai: quality.ai, ...quality.byAgent };
+  const samples = Object.entries(handlers).flatMap(([handler, figures]) => [
+    { measure: 'reopen_rate', handler, value: figures.reopenRate },
+    { measure: 'first_contact_resolution_rate', handler, value: figures.firstContactResolutionRate },
+  ]);
+  samples.push({ measure: 'csat_after_outreach', handler: 'overall', value: outreach.csatAfter.average });
+  return samples.flatMap((sample) => (sample.value === null ? [] : [{ ...sample, value: sample.value }]));
+}
