@@ -219,7 +219,13 @@ export const supportConfigSchema = z.object({
   idleCloseMs: durationMs,
   /** Customer messages per conversation run before continue-as-new. */
   messagesPerRun: z.number().int().min(10).max(1000),
-});
+})
+  .superRefine((config, ctx) => {
+    const queue = config.engagement?.outreachQueue;
+    if (queue !== undefined && !config.queues.some((q) => q.id === queue)) {
+      ctx.addIssue({ code: 'custom', path: ['engagement', 'outreachQueue'], message: `${queue} is not one of the queues` });
+    }
+  });
 
 export type SupportConfig = z.infer<typeof supportConfigSchema>;
 export type CategoryConfig = SupportConfig['categories'][number];

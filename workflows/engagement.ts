@@ -25,16 +25,13 @@ import {
   type BusinessEventOutcome,
   type EngagementInput,
 } from './definitions';
+import { ownDatabaseWrite } from './activity-options';
 import { handoffWorkflow } from './handoff';
 import { rejectIfRuleBroken } from './rejections';
 import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
 
-const { recordOutreach } = proxyActivities<Activities>({
-  summary: 'Record the outreach for the quality figures',
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const { recordOutreach } = proxyActivities<Activities>({ summary: 'Record the outreach for the quality figures', ...ownDatabaseWrite });
 
 /** Moments and events one run takes before continuing as new, so its history stays small. */
 const EVENTS_PER_RUN = 500;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { EngagementState } from '../../domain/engagement';
 import { conversationWorkflowId, engagementWorkflowId } from '../../domain/ids';
 import { EngagementSignalAttr, conversationQuery, engagementQuery, proactiveMessageSignal } from '../../workflows/definitions';
-import { agents, customer, startTandem, testEnv, type Tandem } from '../support/harness';
+import { agents, startTandem, testEnv, type Tandem } from '../support/harness';
+import { startChat } from '../support/chat';
+import { eventually } from '../support/eventually';
 import { writeSupportConfig } from '../support/support-config';
 
 // Proactive engagement on the real stack, with a quiet spell of seconds: the durable timer, business
@@ -32,24 +34,8 @@ afterAll(async () => {
   await tandem?.stop();
 });
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function startConversation(profile = customer()) {
-  const started = await tandem.call('POST', '/v1/conversations', { body: { customer: profile } });
-  expect(started.status).toBe(201);
-  const { conversationId, token } = started.body as { conversationId: string; token: string };
-  const say = (messageId: string, text: string) => tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
-  const read = async () => (await tandem.call('GET', `/v1/conversations/${conversationId}`, { token })).body;
-  return { customerId: profile.id, conversationId, token, say, read };
-}
+const startConversation = () => startChat(tandem);
+const transcriptOf = async (chat: { read: () => Promise<{ body: any }> }) => (await chat.read()).body.transcript as any[];
 
 const postEvent = (event: { eventId: string; customerId: string; kind: string; orderNumber?: string }) =>
   tandem.call('POST', '/v1/events', { token: operatorKey, body: event });
@@ -58,8 +44,8 @@ const outreachTasksOf = (customerId: string) => tandem.runtime.models.Task.find(
 
 test('when a customer says an answer did not work and then goes quiet, then an outreach task with that reason reaches the outreach queue', async () => {
   const chat = await startConversation();
-  expect((await chat.say('m1', 'hw do i chnage my shiping adress')).body.status).toBe('ai');
-  const second = await chat.say('m2', "I tried that and it didn't work. How do I change my shipping address?");
+  expect((await chat.say('hw do i chnage my shiping adress')).body.status).toBe('ai');
+  const second = await chat.say("I tried that and it didn't work. How do I change my shipping address?");
   expect(second.body.status).toBe('ai');
   expect(second.body.reply.role).toBe('ai');
 
@@ -78,7 +64,7 @@ test('when a customer says an answer did not work and then goes quiet, then an o
     body: { actionId: 'o1', text: listed.summary.suggestedFirstLine },
   });
   expect(reply.status).toBe(200);
-  const transcript = (await chat.read()).transcript as any[];
+  const transcript = await transcriptOf(chat);
   expect(transcript.at(-1)).toMatchObject({ role: 'agent', authorId: 'olive', text: listed.summary.suggestedFirstLine });
   const engagement = tandem.api.deps.temporal.workflow.getHandle(engagementWorkflowId(chat.customerId));
   expect((await engagement.describe()).typedSearchAttributes.get(EngagementSignalAttr)).toEqual(['quiet_after_doubtful_answer']);
@@ -86,9 +72,9 @@ test('when a customer says an answer did not work and then goes quiet, then an o
 
 test('when a customer keeps writing after a doubtful answer, then no quiet-spell outreach is raised', async () => {
   const chat = await startConversation();
-  await chat.say('m1', 'hw do i chnage my shiping adress');
-  await chat.say('m2', "that didn't work, how do I change my shipping address?");
-  await chat.say('m3', 'ok found it, thanks');
+  await chat.say('hw do i chnage my shiping adress');
+  await chat.say("that didn't work, how do I change my shipping address?");
+  await chat.say('ok found it, thanks');
   await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 2000));
 
   expect(await outreachTasksOf(chat.customerId)).toHaveLength(0);
@@ -96,7 +82,7 @@ test('when a customer keeps writing after a doubtful answer, then no quiet-spell
 
 test('when a late-order event is posted twice, then the customer gets exactly one outreach task, in their open conversation', async () => {
   const chat = await startConversation();
-  await chat.say('m1', 'where is my order 1001?');
+  await chat.say('where is my order 1001?');
   const event = { eventId: `late-${randomUUID()}`, customerId: chat.customerId, kind: 'order_late', orderNumber: '1001' };
 
   const [a, b] = await Promise.all([postEvent(event), postEvent(event)]);
@@ -139,7 +125,7 @@ test('when a person has the conversation, then no proactive AI message reaches t
   const handedOff = await tandem.call('POST', `/v1/conversations/${withPerson.conversationId}/human`, { token: withPerson.token, body: { requestId: 'h1' } });
   expect(handedOff.body.status).toBe('handoff');
   const withAi = await startConversation();
-  await withAi.say('m1', 'hi');
+  await withAi.say('hi');
 
   const refused = await postEvent({ eventId: `pay-${randomUUID()}`, customerId: withPerson.customerId, kind: 'payment_failed', orderNumber: '1001' });
   const sent = await postEvent({ eventId: `pay-${randomUUID()}`, customerId: withAi.customerId, kind: 'payment_failed', orderNumber: '1002' });
@@ -151,7 +137,7 @@ test('when a person has the conversation, then no proactive AI message reaches t
   expect(sent.body).toMatchObject({ outcome: 'ai_message', conversationId: withAi.conversationId });
   const proactive = (transcript: any[]) => transcript.filter((m) => String(m.id).startsWith('proactive-'));
   expect(proactive((await conversation.query(conversationQuery)).transcript)).toEqual([]);
-  expect(proactive((await withPerson.read()).transcript)).toEqual([]);
-  const delivered = await eventually(async () => proactive((await withAi.read()).transcript)[0]);
+  expect(proactive(await transcriptOf(withPerson))).toEqual([]);
+  const delivered = await eventually(async () => proactive(await transcriptOf(withAi))[0]);
   expect(delivered).toMatchObject({ role: 'ai', text: expect.stringMatching(/payment for your order 1002 didn't go through/) });
 });

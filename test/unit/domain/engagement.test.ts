@@ -2,6 +2,7 @@ import { Engagement, engagementRulesOf, turnMoments, validateBusinessEvent, type
 import type { ConversationState } from '../../../domain/conversation';
 import { aiReplyId } from '../../../domain/ids';
 import { RuleViolation } from '../../../domain/rules';
+import { supportConfigSchema } from '../../../config/schema';
 import { classified, config, dana } from './builders';
 
 // One customer's signals and outreach as plain code: time is whatever the test says it is.
@@ -121,4 +122,10 @@ test('when a customer says an answer did not work and the AI answers again, then
     { messageId: 'm1', category: 'account', doubt: undefined },
     { messageId: 'm2', orderNumber: '1234', doubt: 'did_not_work' },
   ]);
+});
+
+test('when the outreach queue is not one of the queues, then the configuration is refused naming it', () => {
+  const result = supportConfigSchema.safeParse({ ...config, engagement: { ...rules, outreachQueue: 'nowhere' } });
+  expect(result.success).toBe(false);
+  expect(result.error?.issues).toMatchObject([{ path: ['engagement', 'outreachQueue'], message: 'nowhere is not one of the queues' }]);
 });
