@@ -72,6 +72,11 @@ const envSchema = z.object({
   TANDEM_ACTIONS_URL: z.url().optional(),
   /** Signs every action request (HMAC-SHA256 over timestamp, method, path and body); the business's API holds the same. */
   TANDEM_ACTIONS_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
+  /**
+   * The business's systems sign the events they post (`POST /v1/events`) with this, as Tandem signs
+   * action requests; unset, only an operator key posts events.
+   */
+  TANDEM_EVENTS_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Keys the business's own client uses to start conversations. */
   TANDEM_API_KEYS: keyList,
   /** Signs per-conversation tokens. */

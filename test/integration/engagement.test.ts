@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signRequest } from '../../domain/action-signature';
 import type { EngagementState } from '../../domain/engagement';
 import { conversationWorkflowId, engagementWorkflowId } from '../../domain/ids';
 import { EngagementSignalAttr, conversationQuery, engagementQuery, proactiveMessageSignal } from '../../workflows/definitions';
@@ -11,6 +12,7 @@ import { writeSupportConfig } from '../support/support-config';
 // events applied once, the weekly cap, and no AI message while a person has the conversation.
 
 const QUIET_MS = 2000;
+const EVENTS_SECRET = randomBytes(32).toString('hex');
 const WEEKLY_CAP = 2;
 /** The agent who works the outreach queue. */
 const olive = { id: 'olive', name: 'Olive Agent', token: `agent-olive-${randomUUID()}`, queues: ['outreach'], capacity: 20 };
@@ -26,7 +28,7 @@ beforeAll(async () => {
     rules.quietAfterDoubtfulAnswer.afterMs = QUIET_MS;
     rules.quietAfterDoubtfulAnswer.confidenceBelow = 0;
   });
-  tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file, TANDEM_AGENTS: JSON.stringify([...agents, olive]) }) });
+  tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file, TANDEM_AGENTS: JSON.stringify([...agents, olive]), TANDEM_EVENTS_SECRET: EVENTS_SECRET }) });
   operatorKey = tandem.env.TANDEM_OPERATOR_KEYS[0] as string;
 });
 
@@ -140,4 +142,25 @@ test('when a person has the conversation, then no proactive AI message reaches t
   expect(proactive(await transcriptOf(withPerson))).toEqual([]);
   const delivered = await eventually(async () => proactive(await transcriptOf(withAi))[0]);
   expect(delivered).toMatchObject({ role: 'ai', text: expect.stringMatching(/payment for your order 1002 didn't go through/) });
+});
+
+test('when the business signs an event, then it is taken without an operator key; a forged or stale signature gets 401', async () => {
+  const chat = await startConversation();
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${tandem.api.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const signed = (body: string, timestampMs: number, secret = EVENTS_SECRET) => ({
+    [TIMESTAMP_HEADER]: String(timestampMs),
+    [SIGNATURE_HEADER]: signRequest(secret, { method: 'POST', path: '/v1/events', body, timestampMs }),
+  });
+  const body = JSON.stringify({ eventId: `signed-${randomUUID()}`, customerId: chat.customerId, kind: 'delivery_returned', orderNumber: '1001' });
+
+  const forged = await post(body, signed(body, Date.now(), randomBytes(32).toString('hex')));
+  const stale = await post(body, signed(body, Date.now() - 10 * 60_000));
+  const accepted = await post(body, signed(body, Date.now()));
+
+  expect([forged.status, stale.status]).toEqual([401, 401]);
+  expect(((await forged.json()) as any).error.message).toMatch(/bad_signature/);
+  expect(((await stale.json()) as any).error.message).toMatch(/stale_signature/);
+  expect(accepted.status).toBe(200);
+  expect(await accepted.json()).toMatchObject({ outcome: 'outreach_task', duplicate: false, conversationId: chat.conversationId });
 });
