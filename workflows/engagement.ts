@@ -9,6 +9,7 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { Engagement, FORGET_AFTER_MS, engagementRulesOf, validateBusinessEvent, type OutreachPlan, type OutreachRecord, type Signal } from '../domain/engagement';
 import { businessEventSignalId, conversationWorkflowId, outreachConversationId, outreachNoteId } from '../domain/ids';
@@ -69,7 +70,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<void> 
   const openConversation = async (plan: OutreachPlan): Promise<string> => {
     const conversationId = outreachConversationId(plan.signal.signalId);
     const customer = engagement.customer;
-    await startChild(conversationWorkflow, {
+    await startOnce(() => startChild(conversationWorkflow, {
       workflowId: conversationWorkflowId(conversationId),
       args: [{ conversationId, customer, config, webhookUrl: engagement.webhookUrl }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -78,7 +79,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<void> 
         { key: ConversationStatusAttr, value: 'ai' },
       ],
       staticSummary: `Conversation opened to reach out to customer ${customer.id}: ${plan.signal.kind}`,
-    });
+    }));
     engagement.opened(conversationId, now());
     return conversationId;
   };
@@ -115,7 +116,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<void> 
       const note = { id: outreachNoteId(signal.signalId), agentId: OUTREACH_AUTHOR, text: `Outreach task ${plan.taskId}: ${signal.reason}`, internal: true };
       const conversationId = await deliver(plan, (id) => getExternalWorkflowHandle(conversationWorkflowId(id)).signal(agentMessageSignal, note));
       engagement.deliveredTo(signal.signalId, conversationId);
-      await startChild(handoffWorkflow, {
+      await startOnce(() => startChild(handoffWorkflow, {
         workflowId: plan.taskId,
         args: [
           {
@@ -132,7 +133,7 @@ export async function engagementWorkflow(input: EngagementInput): Promise<void> 
         // The task outlives this run when the engagement continues as new.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Outreach to customer ${engagement.customer.id}: ${signal.kind}`,
-      });
+      }));
     }
     const record = { ...plan.record };
     void records.run(() => recordOutreach({ customerId: input.customerId, record }));
@@ -179,5 +180,17 @@ export async function engagementWorkflow(input: EngagementInput): Promise<void> 
     await condition(() => allHandlersFinished() && outreach.isIdle && records.isIdle);
     if (engagement.idleSince(Date.now())) return;
     return continueAsNew<typeof engagementWorkflow>({ ...input, carriedState: engagement.snapshot });
+  }
+}
+
+/**
+ * Starts a child that outlives this workflow; one already running under its id (the same signal
+ * acted on by an earlier engagement run that has since ended) is the outreach already made.
+ */
+async function startOnce(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
