@@ -42,6 +42,7 @@ export const HTTP_STATUS: HttpStatusTable = {
   forbidden: 403,
   origin_not_allowed: 403,
   not_assignee: 403,
+  not_a_team_lead: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

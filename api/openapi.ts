@@ -160,6 +160,10 @@ export const operations: Operation[] = [
     query: metricsQuery, responses: { '200': 'Metrics', ...errors },
   },
   {
+    method: 'get', path: '/v1/agent/quality', summary: "For team leads: quality of resolution per agent and for the AI, outreach, CSAT and retention (the console's team view)", security: 'agentToken',
+    query: metricsQuery, responses: { '200': 'The team figures', ...errors, '403': 'Not a team lead: not_a_team_lead' },
+  },
+  {
     method: 'post', path: '/v1/events', summary: "An event in the business's systems (order late, payment failed, delivery returned): reach out to the customer once per event id", security: ['operatorKey', 'eventSignature'],
     body: businessEventBody, result: businessEventResult,
     responses: { '200': 'What the event turned into (or, posted again, what it turned into the first time)', ...errors, '409': 'Engagement not configured: engagement_off', '422': 'Event kind not configured: unknown_event_kind' },

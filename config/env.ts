@@ -12,6 +12,8 @@ const agentSchema = z.object({
   token: z.string().min(16),
   queues: z.array(z.string().min(1)).min(1),
   capacity: z.number().int().positive().default(5),
+  /** A team lead also sees the team's quality of resolution in the console. */
+  lead: z.boolean().default(false),
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 

@@ -1,4 +1,5 @@
-import { startTandem, type Tandem } from '../support/harness';
+import { launchHeadlessChromium } from '../support/browser';
+import { agents, startTandem, type Tandem } from '../support/harness';
 
 // Quality of resolution from a seeded set of conversations whose outcomes are known by hand: each
 // row says whether it is a first contact and whether it was reopened, and the expected figures are
@@ -140,3 +141,42 @@ test('when Prometheus scrapes, then reopen and first-contact resolution rates ar
   expect(text).toContain('tandem_resolution_quality{measure="first_contact_resolution_rate",handler="dana"} 1');
   expect(text).toContain('tandem_resolution_quality{measure="csat_after_outreach",handler="overall"} 1');
 });
+
+test('when a team lead asks, then the same figures come from the agent API; another agent is refused', async () => {
+  const [dana, sam] = agents as [(typeof agents)[number], (typeof agents)[number]];
+  const since = encodeURIComponent(ago(WINDOW_DAYS).toISOString());
+
+  const lead = await tandem.call('GET', `/v1/agent/quality?since=${since}`, { token: dana.token });
+  const other = await tandem.call('GET', `/v1/agent/quality?since=${since}`, { token: sam.token });
+
+  expect(lead.status).toBe(200);
+  expect(lead.body.quality.overall).toMatchObject({ resolved: 8, reopened: 2, firstContacts: 6, resolvedOnFirstContact: 4 });
+  expect(other.status).toBe(403);
+  expect(other.body.error.code).toBe('not_a_team_lead');
+});
+
+test("when a team lead signs in to the console, then the team's quality table is shown; another agent does not see it", async () => {
+  const [dana, sam] = agents as [(typeof agents)[number], (typeof agents)[number]];
+  const browser = await launchHeadlessChromium();
+  try {
+    const signIn = async (token: string) => {
+      const page = await browser.newPage();
+      await page.goto(`${tandem.api.url}/console`);
+      await page.fill('#token', token);
+      await page.click('#signin-form button[type=submit]');
+      await page.waitForSelector('#console:not([hidden])');
+      return page;
+    };
+    const leadPage = await signIn(dana.token);
+    await leadPage.waitForSelector('#team:not([hidden])');
+    const rows = await leadPage.locator('#team-table tbody tr').allTextContents();
+    const otherPage = await signIn(sam.token);
+    await otherPage.waitForTimeout(1000);
+
+    expect(rows[0]).toBe('Everyone825%67%5 min–');
+    expect(rows.map((row) => row.split(/\d/)[0])).toEqual(['Everyone', 'AI', 'dana', 'sam']);
+    expect(await otherPage.locator('#team').isHidden()).toBe(true);
+  } finally {
+    await browser.close();
+  }
+}, 60_000);

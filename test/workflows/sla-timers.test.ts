@@ -1,18 +1,11 @@
 import { Context } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Activities, SlaNotice } from '../../activities';
-import { supportConfigSchema, type SupportConfig } from '../../config/schema';
-import { conversationWorkflowId } from '../../domain/ids';
+import type { SupportConfig } from '../../config/schema';
 import type { HumanTaskState, SlaClock } from '../../domain/human-task';
-import { REPO_ROOT } from '../../scripts/stack/paths';
 import { claimTaskUpdate, replyToCustomerUpdate, requestHumanUpdate, taskQuery } from '../../workflows/definitions';
-import { sameTargetsForEveryPriority } from '../support/support-config';
-import { timeSkippingEnvironment } from '../support/time-skipping';
-import { workflowBundle } from '../support/workflow-bundle';
+import { defaultSupportConfig, sameTargetsForEveryPriority } from '../support/support-config';
+import { useTimeSkippingEnvironment, withConversation } from '../support/time-skipping';
 
 // A first-response SLA of four hours, checked in milliseconds on Temporal's time-skipping test
 // server: the real conversation and human-task workflows, with only their activities (read models,
@@ -26,20 +19,12 @@ const WARN_AFTER_MS = 0.8 * FIRST_RESPONSE_MS;
 /** A firing happens in the first workflow task after its timer: well within a second of skipped time. */
 const FIRING_SLACK_MS = 1_000;
 
-const config: SupportConfig = supportConfigSchema.parse(JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'support.default.json'), 'utf8')));
+const config: SupportConfig = defaultSupportConfig();
 // Calendar time for every priority, so the deadlines do not depend on the day the test runs and a
 // breach that raises the priority keeps the same targets.
 sameTargetsForEveryPriority(config, { firstResponseMs: FIRST_RESPONSE_MS, resolutionMs: 24 * HOUR_MS });
 
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-}, 300_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const environment = useTimeSkippingEnvironment();
 
 /** What the activities were asked to do, with the (skipped) server time each call was scheduled at. */
 interface Calls {
@@ -70,20 +55,7 @@ function stubActivities(calls: Calls): StubbedActivities {
 /** Runs `body` with a worker of its own on a fresh task queue, and a conversation whose customer asked for a person. */
 async function withHandedOffConversation(body: (task: TaskSide, calls: Calls) => Promise<void>): Promise<void> {
   const calls: Calls = { notified: [], recorded: [] };
-  const taskQueue = `sla-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: stubActivities(calls),
-  });
-  await worker.runUntil(async () => {
-    const conversationId = randomUUID();
-    const conversation = await env.client.workflow.start('conversationWorkflow', {
-      taskQueue,
-      workflowId: conversationWorkflowId(conversationId),
-      args: [{ conversationId, customer: { id: 'cust-1', name: 'Dana Scully' }, config }],
-    });
+  await withConversation(environment(), { activities: stubActivities(calls), config }, async (conversation) => {
     const outcome = await conversation.executeUpdate(requestHumanUpdate, { args: [{ requestId: 'r1' }] });
     const taskId = outcome.handoff?.taskId;
     if (!taskId) throw new Error(`asking for a person did not hand the conversation over: ${JSON.stringify(outcome)}`);
@@ -101,7 +73,7 @@ interface TaskSide {
 }
 
 function taskSide(taskId: string): TaskSide {
-  const handle = env.client.workflow.getHandle(taskId);
+  const handle = environment().client.workflow.getHandle(taskId);
   const state = () => handle.query(taskQuery);
   return {
     state,
@@ -110,7 +82,7 @@ function taskSide(taskId: string): TaskSide {
       if (!clock) throw new Error('the task has no first-response clock');
       return clock;
     },
-    skip: (ms) => env.sleep(ms),
+    skip: (ms) => environment().sleep(ms),
     claim: (agentId) => handle.executeUpdate(claimTaskUpdate, { args: [{ agentId }] }),
     reply: (agentId, text) => handle.executeUpdate(replyToCustomerUpdate, { args: [{ agentId, replyId: randomUUID(), text }] }),
   };
