@@ -1,37 +1,22 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Activities } from '../../activities';
-import { supportConfigSchema, type SupportConfig } from '../../config/schema';
 import type { EngagementState, OutreachRecord } from '../../domain/engagement';
 import type { HumanTaskState } from '../../domain/human-task';
-import { conversationWorkflowId, engagementWorkflowId, outreachTaskId, quietSignalId } from '../../domain/ids';
-import { REPO_ROOT } from '../../scripts/stack/paths';
+import { conversationIdOf, engagementWorkflowId, outreachTaskId, quietSignalId } from '../../domain/ids';
 import { conversationQuery, engagementMomentSignal, engagementQuery, taskQuery } from '../../workflows/definitions';
-import { timeSkippingEnvironment } from '../support/time-skipping';
-import { workflowBundle } from '../support/workflow-bundle';
+import { defaultSupportConfig } from '../support/support-config';
+import { useTimeSkippingEnvironment, withConversation } from '../support/time-skipping';
 
 // The default configuration's quiet spell of four hours, checked in milliseconds on Temporal's
 // time-skipping test server: the real engagement, conversation and human-task workflows, with only
 // their activities (read models, the outreach record) stubbed.
 
 const HOUR_MS = 60 * 60_000;
-const config: SupportConfig = supportConfigSchema.parse(JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'support.default.json'), 'utf8')));
+const config = defaultSupportConfig();
 const QUIET_MS = config.engagement!.quietAfterDoubtfulAnswer.afterMs;
 
 type StubbedActivities = Pick<Activities, 'projectConversation' | 'notifyWebhook' | 'projectTask' | 'recordOutreach'>;
 
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-}, 300_000);
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const testEnv = useTimeSkippingEnvironment();
 
 test('when a customer goes quiet for four hours after a doubtful answer, then one outreach task opens at the end of the spell, and not before', async () => {
   const recorded: OutreachRecord[] = [];
@@ -43,18 +28,12 @@ test('when a customer goes quiet for four hours after a doubtful answer, then on
       recorded.push(record);
     },
   };
-  const taskQueue = `engagement-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-  await worker.runUntil(async () => {
-    const customer = { id: `cust-${randomUUID().slice(0, 8)}`, name: 'Dana Scully' };
-    const conversationId = randomUUID();
-    await env.client.workflow.start('conversationWorkflow', {
-      taskQueue,
-      workflowId: conversationWorkflowId(conversationId),
-      args: [{ conversationId, customer, config }],
-    });
+  const env = testEnv();
+  await withConversation(env, { activities, config }, async (conversation) => {
+    const conversationId = conversationIdOf(conversation.workflowId);
+    const customer = { id: 'cust-1', name: 'Dana Scully' };
     const engagement = await env.client.workflow.start('engagementWorkflow', {
-      taskQueue,
+      taskQueue: (await conversation.describe()).taskQueue,
       workflowId: engagementWorkflowId(customer.id),
       args: [{ customerId: customer.id, config }],
     });
@@ -76,7 +55,7 @@ test('when a customer goes quiet for four hours after a doubtful answer, then on
     expect(task).toMatchObject({ queue: 'outreach', conversationId, reasons: [{ code: 'outreach:quiet_after_doubtful_answer' }] });
     expect(task.summary.suggestedFirstLine).toMatch(/^Hi Dana, I saw our last answer/);
     // The agent opening the task reads why in the conversation's own transcript.
-    const view = await env.client.workflow.getHandle(conversationWorkflowId(conversationId)).query(conversationQuery);
+    const view = await conversation.query(conversationQuery);
     expect(view.transcript.at(-1)).toMatchObject({ role: 'agent', internal: true, text: expect.stringMatching(/went quiet for 4 hours/) });
     expect(recorded).toMatchObject([{ signalId, outcome: 'outreach_task' }]);
   });
