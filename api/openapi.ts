@@ -156,7 +156,7 @@ export const operations: Operation[] = [
     pathParams: ['auditId'], produces: 'image/png', responses: { '200': 'PNG image', ...errors, '404': 'No such audit', '409': 'Audit still running' },
   },
   {
-    method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention', security: 'operatorKey',
+    method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention, quality of resolution, proactive outreach', security: 'operatorKey',
     query: metricsQuery, responses: { '200': 'Metrics', ...errors },
   },
   {

@@ -469,7 +469,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention */
+        /** Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention, quality of resolution, proactive outreach */
         get: operations["getV1Metrics"];
         put?: never;
         post?: never;
