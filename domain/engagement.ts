@@ -283,7 +283,7 @@ export class Engagement {
       (record) => (record.outcome === 'outreach_task' || record.outcome === 'ai_message') && Date.parse(record.at) > weekStart,
     ).length;
     const outcome: OutreachOutcome =
-      response.then === 'none'
+      !response || response.then === 'none'
         ? 'none'
         : response.then === 'ai_message' && trace?.status === 'handoff'
           ? 'with_a_person'
@@ -302,7 +302,7 @@ export class Engagement {
     this.state.outreach = [...this.state.outreach, record].slice(-MAX_OUTREACH);
     const customer = this.customer;
     const extras: Record<string, string> = signal.orderNumber ? { 'Order Number': signal.orderNumber } : {};
-    const message = fillPlaceholders(response.message, placeholderValues(this.config, customer), extras);
+    const message = response ? fillPlaceholders(response.message, placeholderValues(this.config, customer), extras) : '';
     const summary: HandoffSummary = {
       issue: signal.reason,
       aiTried: trace
@@ -351,12 +351,12 @@ export class Engagement {
     return parts.join(' · ');
   }
 
-  private responseTo(kind: SignalKind): SignalResponse {
+  /** Undefined for an event kind dropped from the configuration since it was accepted: it does nothing. */
+  private responseTo(kind: SignalKind): SignalResponse | undefined {
     if (kind === 'quiet_after_doubtful_answer') return this.rules.quietAfterDoubtfulAnswer;
     if (kind === 'repeat_contact') return this.rules.repeatContact;
     if (kind === 'low_csat') return this.rules.lowCsat;
-    // An event kind dropped from the configuration since it was accepted does nothing.
-    return this.rules.businessEvents[kind.slice('event:'.length)] ?? { then: 'none', message: '-' };
+    return this.rules.businessEvents[kind.slice('event:'.length)];
   }
 
   /** Small talk says nothing about what the customer is contacting us about. */
