@@ -2,7 +2,7 @@ import type { Activities } from '../../activities';
 import type { EngagementState, OutreachRecord } from '../../domain/engagement';
 import type { HumanTaskState } from '../../domain/human-task';
 import { conversationIdOf, engagementWorkflowId, outreachTaskId, quietSignalId } from '../../domain/ids';
-import { conversationQuery, engagementMomentSignal, engagementQuery, taskQuery } from '../../workflows/definitions';
+import { businessEventUpdate, conversationQuery, engagementMomentSignal, engagementQuery, taskQuery } from '../../workflows/definitions';
 import { defaultSupportConfig } from '../support/support-config';
 import { useTimeSkippingEnvironment, withConversation } from '../support/time-skipping';
 
@@ -58,5 +58,41 @@ test('when a customer goes quiet for four hours after a doubtful answer, then on
     const view = await conversation.query(conversationQuery);
     expect(view.transcript.at(-1)).toMatchObject({ role: 'agent', internal: true, text: expect.stringMatching(/went quiet for 4 hours/) });
     expect(recorded).toMatchObject([{ signalId, outcome: 'outreach_task' }]);
+  });
+}, 120_000);
+
+test('when the engagement continues as new after its quota of moments, then an event posted before is still applied once', async () => {
+  const activities: StubbedActivities = {
+    projectConversation: async () => undefined,
+    notifyWebhook: async () => undefined,
+    projectTask: async () => undefined,
+    recordOutreach: async () => undefined,
+  };
+  const env = testEnv();
+  await withConversation(env, { activities, config }, async (conversation) => {
+    const conversationId = conversationIdOf(conversation.workflowId);
+    const customer = { id: 'cust-2', name: 'Fox Mulder' };
+    const engagement = await env.client.workflow.start('engagementWorkflow', {
+      taskQueue: (await conversation.describe()).taskQueue,
+      workflowId: engagementWorkflowId(customer.id),
+      args: [{ customerId: customer.id, config }],
+    });
+    const firstRun = (await engagement.describe()).runId;
+    const at = new Date(await env.currentTimeMs()).toISOString();
+    await engagement.signal(engagementMomentSignal, { kind: 'started', conversationId, customer, at });
+    const event = { eventId: 'late-1', customerId: customer.id, kind: 'order_late', orderNumber: '1001' };
+    const first = await engagement.executeUpdate(businessEventUpdate, { args: [event] });
+
+    // 500 moments in a run, then it continues as new carrying the customer's state.
+    for (let n = 0; n < 500; n += 1) await engagement.signal(engagementMomentSignal, { kind: 'status', conversationId, status: 'ai', at });
+    const latest = env.client.workflow.getHandle(engagementWorkflowId(customer.id));
+    for (let i = 0; i < 100 && (await latest.describe()).runId === firstRun; i += 1) await env.sleep(100);
+    const again = await latest.executeUpdate(businessEventUpdate, { args: [event] });
+
+    expect((await latest.describe()).runId).not.toBe(firstRun);
+    expect(first).toMatchObject({ duplicate: false, outcome: 'outreach_task', conversationId });
+    expect(again).toEqual({ ...first, duplicate: true });
+    const state: EngagementState = await latest.query(engagementQuery);
+    expect(state.outreach).toHaveLength(1);
   });
 }, 120_000);
