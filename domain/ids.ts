@@ -62,8 +62,24 @@ export const lowCsatSignalId = (conversationId: string): string => `csat-${conve
 export const businessEventSignalId = (eventId: string): string => `event-${eventId}`;
 /** The outreach task of a signal: a human task like a handoff's, so agents' routes and console take it as it is. */
 export const outreachTaskId = (signalId: string): string => handoffWorkflowId(`outreach-${signalId}`, 1);
-/** The conversation an outreach opens when the customer has none open. */
-export const outreachConversationId = (signalId: string): string => `outreach-${signalId}`;
+/**
+ * The conversation an outreach opens when the customer has none open. A conversation id is what the
+ * API takes in a path (at most 100 characters), so a long signal id is shortened to a digest.
+ */
+export const outreachConversationId = (signalId: string): string => {
+  const id = `outreach-${signalId}`;
+  return id.length <= 100 ? id : `outreach-${shortDigest(signalId)}`;
+};
+
+/** 16 hex digits of two FNV-1a hashes: deterministic without node:crypto, which workflow code may not use. */
+function shortDigest(text: string): string {
+  const fnv = (seed: number): string => {
+    let hash = seed;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return hash.toString(16).padStart(8, '0');
+  };
+  return fnv(0x811c9dc5) + fnv(0x050c5d1f);
+}
 /** The internal line an outreach task leaves in the conversation, telling the agent why. */
 export const outreachNoteId = (signalId: string): string => `outreach-note-${signalId}`;
 /** The AI's proactive message in the transcript. */

@@ -1,6 +1,6 @@
 import { Engagement, engagementRulesOf, turnMoments, validateBusinessEvent, type EngagementMoment } from '../../../domain/engagement';
 import type { ConversationState } from '../../../domain/conversation';
-import { aiReplyId } from '../../../domain/ids';
+import { aiReplyId, outreachConversationId } from '../../../domain/ids';
 import { RuleViolation } from '../../../domain/rules';
 import { supportConfigSchema } from '../../../config/schema';
 import { classified, config, dana } from './builders';
@@ -128,4 +128,12 @@ test('when the outreach queue is not one of the queues, then the configuration i
   const result = supportConfigSchema.safeParse({ ...config, engagement: { ...rules, outreachQueue: 'nowhere' } });
   expect(result.success).toBe(false);
   expect(result.error?.issues).toMatchObject([{ path: ['engagement', 'outreachQueue'], message: 'nowhere is not one of the queues' }]);
+});
+
+test('when a signal id is long, then the conversation its outreach opens still has an id the API takes', () => {
+  const long = `event-${'x'.repeat(100)}`;
+  expect(outreachConversationId('event-e1')).toBe('outreach-event-e1');
+  expect(outreachConversationId(long)).toMatch(/^outreach-[0-9a-f]{16}$/);
+  expect(outreachConversationId(long)).toBe(outreachConversationId(long));
+  expect(outreachConversationId(`${long}y`)).not.toBe(outreachConversationId(long));
 });
