@@ -1,3 +1,5 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../activities';
 import type { EngagementState, OutreachRecord } from '../../domain/engagement';
 import type { HumanTaskState } from '../../domain/human-task';
@@ -18,9 +20,9 @@ type StubbedActivities = Pick<Activities, 'projectConversation' | 'notifyWebhook
 
 const testEnv = useTimeSkippingEnvironment();
 
-test('when a customer goes quiet for four hours after a doubtful answer, then one outreach task opens at the end of the spell, and not before', async () => {
-  const recorded: OutreachRecord[] = [];
-  const activities: StubbedActivities = {
+/** Read models and webhooks do nothing; outreach records are kept in `recorded`. */
+function stubActivities(recorded: OutreachRecord[] = []): StubbedActivities {
+  return {
     projectConversation: async () => undefined,
     notifyWebhook: async () => undefined,
     projectTask: async () => undefined,
@@ -28,15 +30,25 @@ test('when a customer goes quiet for four hours after a doubtful answer, then on
       recorded.push(record);
     },
   };
+}
+
+/** The customer's engagement workflow, on the worker that runs `conversation`. */
+async function startEngagement(env: TestWorkflowEnvironment, conversation: WorkflowHandle, customerId: string) {
+  const engagement = await env.client.workflow.start('engagementWorkflow', {
+    taskQueue: (await conversation.describe()).taskQueue,
+    workflowId: engagementWorkflowId(customerId),
+    args: [{ customerId, config }],
+  });
+  return { conversationId: conversationIdOf(conversation.workflowId), engagement };
+}
+
+test('when a customer goes quiet for four hours after a doubtful answer, then one outreach task opens at the end of the spell, and not before', async () => {
+  const recorded: OutreachRecord[] = [];
+  const activities = stubActivities(recorded);
   const env = testEnv();
   await withConversation(env, { activities, config }, async (conversation) => {
-    const conversationId = conversationIdOf(conversation.workflowId);
     const customer = { id: 'cust-1', name: 'Dana Scully' };
-    const engagement = await env.client.workflow.start('engagementWorkflow', {
-      taskQueue: (await conversation.describe()).taskQueue,
-      workflowId: engagementWorkflowId(customer.id),
-      args: [{ customerId: customer.id, config }],
-    });
+    const { conversationId, engagement } = await startEngagement(env, conversation, customer.id);
     const at = new Date(await env.currentTimeMs()).toISOString();
     await engagement.signal(engagementMomentSignal, { kind: 'started', conversationId, customer, at });
     await engagement.signal(engagementMomentSignal, { kind: 'turn', conversationId, messageId: 'm2', at, status: 'ai', category: 'how_to', doubt: 'did_not_work' });
@@ -62,21 +74,11 @@ test('when a customer goes quiet for four hours after a doubtful answer, then on
 }, 120_000);
 
 test('when the engagement continues as new after its quota of moments, then an event posted before is still applied once', async () => {
-  const activities: StubbedActivities = {
-    projectConversation: async () => undefined,
-    notifyWebhook: async () => undefined,
-    projectTask: async () => undefined,
-    recordOutreach: async () => undefined,
-  };
+  const activities = stubActivities();
   const env = testEnv();
   await withConversation(env, { activities, config }, async (conversation) => {
-    const conversationId = conversationIdOf(conversation.workflowId);
     const customer = { id: 'cust-2', name: 'Fox Mulder' };
-    const engagement = await env.client.workflow.start('engagementWorkflow', {
-      taskQueue: (await conversation.describe()).taskQueue,
-      workflowId: engagementWorkflowId(customer.id),
-      args: [{ customerId: customer.id, config }],
-    });
+    const { conversationId, engagement } = await startEngagement(env, conversation, customer.id);
     const firstRun = (await engagement.describe()).runId;
     const at = new Date(await env.currentTimeMs()).toISOString();
     await engagement.signal(engagementMomentSignal, { kind: 'started', conversationId, customer, at });
