@@ -17,6 +17,8 @@ import type { Models } from '../db/models';
 import { writeConversationProjection, type ConversationProjection } from '../db/conversations';
 import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/tasks';
 import type { SlaFiring } from '../domain/human-task';
+import type { OutreachRecord } from '../domain/engagement';
+import { writeOutreach } from '../db/outreach';
 import type { KnowledgeSearch } from '../ai/knowledge-search';
 import { createActionActivities, type BusinessApi } from './actions';
 
@@ -147,6 +149,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async recordSlaEvent(notice: SlaNotice): Promise<void> {
       await writeSlaEvent(models, notice.taskId, notice.conversationId, notice.firing);
+    },
+
+    /** What a signal turned into, for the quality-of-resolution figures. */
+    async recordOutreach(input: { customerId: string; record: OutreachRecord }): Promise<void> {
+      await writeOutreach(models, input.customerId, input.record);
     },
 
     /** Logs an SLA warning, breach or return and posts it to the SLA webhook when one is configured. */

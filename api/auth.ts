@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Request } from 'express';
 import type { AgentConfig } from '../config/env';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signatureProblem } from '../domain/action-signature';
 import { ApiError } from './errors';
 
 // Every credential travels as `Authorization: Bearer <credential>`; each route says which kind it
@@ -46,6 +47,8 @@ export class Auth {
       widgetKeys: readonly string[];
       widgetOrigins: readonly string[];
       visitorTokenTtlSeconds: number;
+      /** Verifies the signature of events the business's systems post; without it they need an operator key. */
+      eventsSecret?: string;
       /** Epoch milliseconds; tests move it to expire tokens. */
       now?: () => number;
     },
@@ -123,6 +126,23 @@ export class Auth {
       return;
     }
     this.conversation(req, res, next);
+  };
+
+  /**
+   * A request the business's systems signed (HMAC-SHA256 over timestamp, method, path and raw body,
+   * as Tandem signs its action requests), or an operator key.
+   */
+  readonly signedOrOperator: RequestHandler = (req, res, next) => {
+    const signature = req.get(SIGNATURE_HEADER);
+    if (signature === undefined || this.opts.eventsSecret === undefined) {
+      this.operator(req, res, next);
+      return;
+    }
+    const body = (req as Request & { rawBody?: string }).rawBody ?? '';
+    const request = { method: req.method, path: req.originalUrl.split('?')[0] as string, body, signature, timestamp: req.get(TIMESTAMP_HEADER) };
+    const problem = signatureProblem(this.opts.eventsSecret, request, this.now());
+    if (problem) throw new ApiError('invalid_credentials', `The request's signature is not accepted (${problem}).`);
+    next();
   };
 
   readonly agent: RequestHandler = (req, res, next) => {

@@ -29,12 +29,14 @@ import {
   messageOutcomeResult,
   pendingMessageResult,
   conversationResult,
+  businessEventBody,
+  businessEventResult,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
 // app serves is documented here, and only those.
 
-type Security = 'apiKey' | 'widgetKey' | 'conversationToken' | 'agentToken' | 'operatorKey' | 'none';
+type Security = 'apiKey' | 'widgetKey' | 'conversationToken' | 'agentToken' | 'operatorKey' | 'eventSignature' | 'none';
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -157,8 +159,17 @@ export const operations: Operation[] = [
     pathParams: ['auditId'], produces: 'image/png', responses: { '200': 'PNG image', ...errors, '404': 'No such audit', '409': 'Audit still running' },
   },
   {
-    method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention', security: 'operatorKey',
+    method: 'get', path: '/v1/metrics', summary: 'Support metrics over a time window: containment, escalations, CSAT, SLA, response times, Pareto, feedback, retention, quality of resolution, proactive outreach', security: 'operatorKey',
     query: metricsQuery, responses: { '200': 'Metrics', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/agent/quality', summary: "For team leads: quality of resolution per agent and for the AI, outreach, CSAT and retention (the console's team view)", security: 'agentToken',
+    query: metricsQuery, responses: { '200': 'The team figures', ...errors, '403': 'Not a team lead: not_a_team_lead' },
+  },
+  {
+    method: 'post', path: '/v1/events', summary: "An event in the business's systems (order late, payment failed, delivery returned): reach out to the customer once per event id", security: ['operatorKey', 'eventSignature'],
+    body: businessEventBody, result: businessEventResult,
+    responses: { '200': 'What the event turned into (or, posted again, what it turned into the first time)', ...errors, '409': 'Engagement not configured: engagement_off', '422': 'Event kind not configured: unknown_event_kind' },
   },
   {
     method: 'get', path: '/metrics', summary: 'Prometheus metrics (process and product gauges); needs an operator key', security: 'operatorKey',
@@ -305,6 +316,12 @@ export function openApiDocument(): Record<string, unknown> {
         conversationToken: { type: 'http', scheme: 'bearer', description: 'The token returned when the conversation started, or a visitor token (until it expires)' },
         agentToken: { type: 'http', scheme: 'bearer', description: "An agent's token (TANDEM_AGENTS)" },
         operatorKey: { type: 'http', scheme: 'bearer', description: 'An operator key (TANDEM_OPERATOR_KEYS)' },
+        eventSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-tandem-signature',
+          description: "The business's systems sign: v1=<hex HMAC-SHA256 with TANDEM_EVENTS_SECRET over timestamp, method, path and body, each on its own line>, with the timestamp (epoch ms, within 5 minutes) in x-tandem-timestamp",
+        },
       },
     },
     paths,

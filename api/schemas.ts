@@ -156,7 +156,8 @@ export const resolveBody = z
     confirmedCategory: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64).optional(),
   })
   .strict();
-export const taskIdParam = z.object({ taskId: z.string().regex(/^handoff-[A-Za-z0-9_-]{1,100}-\d{1,6}$/) });
+// Outreach tasks are named for their signal (handoff-outreach-quiet-<conversation>-<message>-1): longer than a handoff's.
+export const taskIdParam = z.object({ taskId: z.string().regex(/^handoff-[A-Za-z0-9_-]{1,320}-\d{1,6}$/) });
 
 const columnName = z.string().min(1).max(200);
 /** A ticket export to audit: the file's content as a string, CSV or JSON (an array of objects). */
@@ -181,6 +182,29 @@ export const metricsQuery = z
     since: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
+
+// ---- proactive engagement ----------------------------------------------------------------------
+
+/** An event in the business's systems; `kind` must be one the support configuration lists under `engagement.businessEvents`. */
+export const businessEventBody = z
+  .object({
+    /** The business's own id for the event: posting it again is safe and changes nothing. */
+    eventId: id,
+    customerId: id,
+    kind: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64),
+    orderNumber: z.string().regex(/^[A-Za-z0-9-]{1,40}$/).optional(),
+  })
+  .strict();
+
+export const businessEventResult = z.object({
+  eventId: z.string(),
+  signalId: z.string(),
+  /** This event id was posted before: the outcome is the first one's. */
+  duplicate: z.boolean(),
+  outcome: z.enum(['outreach_task', 'ai_message', 'capped', 'with_a_person', 'none']),
+  conversationId: z.string().optional(),
+  taskId: z.string().optional(),
+});
 
 // ---- knowledge base, model versions, feedback ----------------------------------------------------
 

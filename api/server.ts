@@ -13,6 +13,7 @@ import { createLogger } from '../app/logger';
 import { connectDatabase } from '../db/models';
 import { WORKER_SILENT_AFTER_MS, lastWorkerHeartbeat } from '../db/worker-heartbeats';
 import { Auth } from './auth';
+import { SIGNATURE_HEADER } from '../domain/action-signature';
 import { createRateLimits } from './rate-limit';
 import type { ApiDeps, DependencyHealth, HealthReport } from './deps';
 import { ApiError, errorHandler } from './errors';
@@ -27,6 +28,7 @@ import { modelRoutes, trainingUploadParser } from './routes/models';
 import { documentedMethods, openApiDocument } from './openapi';
 import { widgetCors } from './cors';
 import { widgetRoutes } from './routes/widget';
+import { eventRoutes } from './routes/events';
 
 const BODY_LIMIT = '64kb';
 const HEALTH_TIMEOUT_MS = 2000;
@@ -53,7 +55,7 @@ export function createApp(deps: ApiDeps, opts: { demoPage?: boolean } = {}): Exp
   // A ticket export is larger than any other body: its route parses first, with its own limit.
   app.use('/v1/audits', deps.auth.operator, auditUploadParser);
   app.use('/v1/models/train', deps.auth.operator, trainingUploadParser);
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, verify: rejectInvalidUtf8 }));
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, verify: keepSignedBody }));
 
   app.get('/health', async (_req, res) => {
     const report = await deps.health();
@@ -72,6 +74,7 @@ export function createApp(deps: ApiDeps, opts: { demoPage?: boolean } = {}): Exp
   app.use(knowledgeRoutes(deps));
   app.use(feedbackRoutes(deps));
   app.use(modelRoutes(deps));
+  app.use(eventRoutes(deps));
   app.use((req, res, next) => {
     const allowed = documentedMethods(req.path);
     if (!allowed) return next(new ApiError('route_not_found', 'There is no such route.'));
@@ -93,6 +96,12 @@ const answerOptions: RequestHandler = (req, res, next) => {
 /** The JSON parser would silently turn malformed UTF-8 into U+FFFD; refuse it instead. */
 function rejectInvalidUtf8(_req: unknown, _res: unknown, body: Buffer): void {
   if (!isUtf8(body)) throw new ApiError('invalid_utf8', 'The body is not valid UTF-8.');
+}
+
+/** Keeps the body as sent where a signature covers it (the business's events), after the UTF-8 check. */
+function keepSignedBody(req: express.Request, res: unknown, body: Buffer): void {
+  rejectInvalidUtf8(req, res, body);
+  if (req.get(SIGNATURE_HEADER) !== undefined) (req as express.Request & { rawBody?: string }).rawBody = body.toString('utf8');
 }
 
 /** Bodies must be JSON: anything else is refused before it is parsed. */
@@ -180,6 +189,7 @@ export async function startWebServer(env: Env): Promise<RunningWebServer> {
     widgetKeys: env.TANDEM_WIDGET_KEYS,
     widgetOrigins: env.TANDEM_WIDGET_ORIGINS,
     visitorTokenTtlSeconds: env.TANDEM_VISITOR_TOKEN_TTL_SECONDS,
+    eventsSecret: env.TANDEM_EVENTS_SECRET,
   });
   const rateLimits = { perConversationPerMinute: env.TANDEM_RATE_LIMIT_PER_MINUTE, perApiKeyPerMinute: env.TANDEM_API_KEY_RATE_LIMIT_PER_MINUTE };
   const deps: ApiDeps = {

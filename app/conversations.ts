@@ -22,6 +22,7 @@ import {
 } from '../workflows/definitions';
 import type { AppContext } from './context';
 import { AppError, found } from './errors';
+import { noteConversationStarted } from './engagement';
 
 // A customer's conversation with the AI: start it, send messages, ask for a person, rate it, read it.
 
@@ -50,6 +51,7 @@ export async function startConversation(
     ],
     staticSummary: `Support conversation ${conversationId} with customer ${request.customer.id}`,
   };
+  await noteConversationStarted(ctx, { conversationId, customer: request.customer, webhookUrl: request.webhookUrl });
   if (!request.firstMessage) {
     await ctx.temporal.workflow.start(conversationWorkflow, startOptions);
     return { conversationId };

@@ -1,7 +1,7 @@
 import type { RuleCode } from '../domain/rules';
 
 /** What a use case can refuse a request with: a broken domain rule, or one of these. */
-export type AppErrorCode = RuleCode | 'not_found' | 'at_capacity' | 'article_exists' | 'audit_running';
+export type AppErrorCode = RuleCode | 'not_found' | 'at_capacity' | 'article_exists' | 'audit_running' | 'not_a_team_lead';
 
 export class AppError extends Error {
   override readonly name = 'AppError';

@@ -12,6 +12,8 @@ const agentSchema = z.object({
   token: z.string().min(16),
   queues: z.array(z.string().min(1)).min(1),
   capacity: z.number().int().positive().default(5),
+  /** A team lead also sees the team's quality of resolution in the console. */
+  lead: z.boolean().default(false),
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 
@@ -72,6 +74,11 @@ const envSchema = z.object({
   TANDEM_ACTIONS_URL: z.url().optional(),
   /** Signs every action request (HMAC-SHA256 over timestamp, method, path and body); the business's API holds the same. */
   TANDEM_ACTIONS_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
+  /**
+   * The business's systems sign the events they post (`POST /v1/events`) with this, as Tandem signs
+   * action requests; unset, only an operator key posts events.
+   */
+  TANDEM_EVENTS_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
   /** Keys the business's own client uses to start conversations. */
   TANDEM_API_KEYS: keyList,
   /** Signs per-conversation tokens. */

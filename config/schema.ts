@@ -33,6 +33,46 @@ const csatRules = z.object({
 });
 export type CsatRules = z.infer<typeof csatRules>;
 export const DEFAULT_CSAT_RULES: CsatRules = { askAfter: 'both', ratingWindowMs: 10 * 60 * 1000 };
+/** What a signal of a struggling customer turns into: a task for a person, a message from the AI, or nothing. */
+const signalResponse = z.object({
+  then: z.enum(['outreach_task', 'ai_message', 'none']),
+  /**
+   * The first message: suggested to the agent of an outreach task, or sent by the AI. The brand's
+   * placeholders, {{Customer First Name}} and {{Order Number}} are filled in.
+   */
+  message: z.string().min(1),
+});
+export type SignalResponse = z.infer<typeof signalResponse>;
+const eventKind = z.string().regex(/^[a-z][a-z0-9_]*$/);
+
+/**
+ * Proactive engagement: the signals that a customer may be struggling, each a durable timer or event
+ * in the customer's engagement workflow, and what each turns into. Absent: Tandem only reacts.
+ */
+const engagementRules = z.object({
+  /** The queue of outreach tasks (one of `queues`). */
+  outreachQueue: z.string().min(1),
+  /** Outreach tasks and AI messages together, per customer, in any 7 days. */
+  maxPerCustomerPerWeek: z.number().int().min(0),
+  /** The customer went quiet after a doubtful AI answer: no message and no rating for `afterMs`. */
+  quietAfterDoubtfulAnswer: signalResponse.extend({
+    afterMs: durationMs,
+    /** An answer to a message understood with less confidence than this is doubtful. */
+    confidenceBelow: z.number().min(0).max(1),
+    /** What a customer writes when an answer did not help ("that didn't work"): the AI's next answer is doubtful too. */
+    didNotWorkPhrases: z.array(z.string().min(1)).min(1),
+  }),
+  /** The same customer is back about the same order or category within `withinMs`. */
+  repeatContact: signalResponse.extend({ withinMs: durationMs }),
+  /** A rating at or below `atMost`. */
+  lowCsat: signalResponse.extend({ atMost: z.number().int().min(1).max(5) }),
+  /** Business events posted to `POST /v1/events`, by kind (order_late, payment_failed, ...); other kinds are refused. */
+  businessEvents: z.record(eventKind, signalResponse.extend({ label: z.string().min(1) })),
+  /** A resolved conversation followed by another about the same category within this counts as reopened. */
+  reopenWithinMs: durationMs,
+});
+export type EngagementRules = z.infer<typeof engagementRules>;
+
 /**
  * Facts of the conversation an action's request may use. `customerId` is the profile the business's
  * API key started the conversation with, never anything the customer typed; `orderNumber` is read
@@ -173,11 +213,19 @@ export const supportConfigSchema = z.object({
   csat: csatRules.default(DEFAULT_CSAT_RULES),
   /** Requests to the business's own systems the AI answers with (order status, cancelling an order). */
   actions: z.array(action).default([]),
+  /** Reaching out to customers who may be struggling; absent, nothing proactive happens. */
+  engagement: engagementRules.optional(),
   /** A conversation the AI is handling closes after this long without a message. */
   idleCloseMs: durationMs,
   /** Customer messages per conversation run before continue-as-new. */
   messagesPerRun: z.number().int().min(10).max(1000),
-});
+})
+  .superRefine((config, ctx) => {
+    const queue = config.engagement?.outreachQueue;
+    if (queue !== undefined && !config.queues.some((q) => q.id === queue)) {
+      ctx.addIssue({ code: 'custom', path: ['engagement', 'outreachQueue'], message: `${queue} is not one of the queues` });
+    }
+  });
 
 export type SupportConfig = z.infer<typeof supportConfigSchema>;
 export type CategoryConfig = SupportConfig['categories'][number];

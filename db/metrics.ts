@@ -1,5 +1,7 @@
 import type { SupportConfig } from '../config/schema';
+import { WEEK_MS, engagementRulesOf } from '../domain/engagement';
 import { countBy, paretoTable, type ParetoRow } from '../domain/pareto';
+import { resolutionQuality, type QualityFigures, type ResolutionRow } from '../domain/quality';
 import type { Models } from './models';
 
 // Support metrics over the read models. FerretDB runs only a small part of the aggregation
@@ -40,7 +42,17 @@ export interface SupportMetrics {
   feedback: { total: number; byType: Record<string, number>; byKind: Record<string, number> };
   /** Conversations about cancelling, by the customer's lifetime value. */
   retention: { band: string; conversations: number; cancellations: number; rate: number | null }[];
+  /**
+   * Quality of resolution over the window's conversations, overall, for the AI and per agent (per
+   * handler: the conversations it resolved). Reopened: the same customer back about the same
+   * category within `reopenWithinMs` of the resolution (`engagement.reopenWithinMs`, else 7 days).
+   */
+  quality: { reopenWithinMs: number; overall: QualitySummary; ai: QualitySummary; byAgent: Record<string, QualitySummary> };
+  /** Proactive outreach in the window, by signal and outcome; CSAT of the conversations rated after an outreach reached them. */
+  outreach: { total: number; bySignal: Record<string, number>; byOutcome: Record<string, number>; csatAfter: CsatStats };
 }
+
+export type QualitySummary = Omit<QualityFigures, 'resolutionTimesMs'> & { timeToResolution: DurationStats };
 
 export interface ResolutionStats {
   conversations: number;
@@ -111,9 +123,9 @@ export async function computeSupportMetrics(models: Models, opts: { since: Date;
   const [allConversations, tasks, feedback] = await Promise.all([
     models.Conversation.find(
       { createdAt: window },
-      { status: 1, category: 1, escalationReasons: 1, handoffTaskIds: 1, rating: 1, customer: 1, createdAt: 1 },
+      { status: 1, category: 1, escalationReasons: 1, handoffTaskIds: 1, rating: 1, customer: 1, customerId: 1, createdAt: 1 },
     ).lean(),
-    models.Task.find({ createdAt: window }, { conversationId: 1, slaOutcomes: 1, createdAt: 1, resolvedAt: 1, status: 1 }).lean(),
+    models.Task.find({ createdAt: window }, { conversationId: 1, slaOutcomes: 1, createdAt: 1, resolvedAt: 1, status: 1, assignee: 1 }).lean(),
     models.Feedback.find({ createdAt: window }, { type: 1, kind: 1 }).lean(),
   ]);
   const messages = await messagesOf(models, allConversations.map((c) => c._id));
@@ -162,6 +174,39 @@ export async function computeSupportMetrics(models: Models, opts: { since: Date;
     if (task.resolvedAt) humanResolution.push(new Date(task.resolvedAt).getTime() - created.getTime());
   }
 
+  // Resolved by a person: the last of its tasks resolved. By the AI: closed, never handed over, at its last answer.
+  const resolutions = new Map<string, { at: number; by: string }>();
+  for (const task of tasks) {
+    if (task.status !== 'resolved' || !task.resolvedAt) continue;
+    const at = new Date(task.resolvedAt).getTime();
+    if ((resolutions.get(task.conversationId)?.at ?? -Infinity) < at) resolutions.set(task.conversationId, { at, by: task.assignee ?? 'human' });
+  }
+  for (const c of conversations) {
+    const lastAi = [...(messages.get(c._id) ?? [])].reverse().find((m) => m.role === 'ai');
+    if (c.status === 'closed' && !handedOff(c) && lastAi) resolutions.set(c._id, { at: lastAi.at.getTime(), by: 'ai' });
+  }
+  const reopenWithinMs = engagementRulesOf(opts.config)?.reopenWithinMs ?? WEEK_MS;
+  const [earlier, outreach] = await Promise.all([
+    // Conversations just before the window: a first contact in it may be a repeat of one of them.
+    models.Conversation.find({ createdAt: { $gte: new Date(opts.since.getTime() - reopenWithinMs), $lt: opts.since } }, { customerId: 1, category: 1, createdAt: 1 }).lean(),
+    models.Outreach.find({ at: window }, { kind: 1, outcome: 1, conversationId: 1, at: 1 }).lean(),
+  ]);
+  const qualityRows: ResolutionRow[] = [...earlier, ...conversations].map((c) => ({
+    conversationId: c._id,
+    customerId: c.customerId,
+    category: c.category ?? undefined,
+    createdAt: new Date(c.createdAt).getTime(),
+    resolvedAt: resolutions.get(c._id)?.at,
+    resolvedBy: resolutions.get(c._id)?.by,
+  }));
+  const inWindow = new Set(conversations.map((c) => c._id));
+  const quality = resolutionQuality(qualityRows, (row) => inWindow.has(row.conversationId), reopenWithinMs);
+  const summary = ({ resolutionTimesMs, ...figures }: QualityFigures): QualitySummary => ({ ...figures, timeToResolution: durationStats(resolutionTimesMs) });
+  const reached = outreach.filter((o) => o.outcome === 'outreach_task' || o.outcome === 'ai_message');
+  const ratedAfterOutreach = rated.filter((c) =>
+    reached.some((o) => o.conversationId === c._id && c.rating?.at !== undefined && c.rating?.at !== null && new Date(c.rating.at) >= new Date(o.at)),
+  );
+
   const highValueAt = opts.config.escalation.highValue.lifetimeValueAtLeast;
   const bands = new Map<string, { conversations: number; cancellations: number }>();
   for (const c of conversations) {
@@ -205,6 +250,18 @@ export async function computeSupportMetrics(models: Models, opts: { since: Date;
       const entry = bands.get(band);
       return entry ? [{ band, ...entry, rate: ratio(entry.cancellations, entry.conversations) }] : [];
     }),
+    quality: {
+      reopenWithinMs,
+      overall: summary(quality.overall),
+      ai: summary(quality.ai),
+      byAgent: Object.fromEntries(Object.entries(quality.byAgent).map(([agent, figures]) => [agent, summary(figures)])),
+    },
+    outreach: {
+      total: outreach.length,
+      bySignal: Object.fromEntries(countBy(outreach.map((o) => o.kind))),
+      byOutcome: Object.fromEntries(countBy(outreach.map((o) => o.outcome))),
+      csatAfter: csatStats(ratedAfterOutreach.map((c) => c.rating?.score as number)),
+    },
   };
 }
 

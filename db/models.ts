@@ -1,6 +1,7 @@
 import mongoose, { Schema, type InferSchemaType, type Connection } from 'mongoose';
 import { auditSchema, auditTicketSchema } from './audits';
 import { feedbackSchema } from './feedback';
+import { outreachSchema } from './outreach';
 import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
 import { workerHeartbeatSchema } from './worker-heartbeats';
 
@@ -163,6 +164,7 @@ export function createModels(connection: Connection) {
     Audit: connection.model('Audit', auditSchema, 'audits'),
     AuditTicket: connection.model('AuditTicket', auditTicketSchema, 'audit_tickets'),
     WorkerHeartbeat: connection.model('WorkerHeartbeat', workerHeartbeatSchema, 'worker_heartbeats'),
+    Outreach: connection.model('Outreach', outreachSchema, 'outreach'),
   };
 }
 

@@ -527,6 +527,17 @@ export class Conversation {
     this.state.status = 'closed';
   }
 
+  /**
+   * A message the AI sends unasked (proactive engagement), delivered like its replies; never while
+   * a person has the conversation or once it is closed. Undefined when it is not sent.
+   */
+  addProactiveMessage(id: string, text: string, at: string): TranscriptMessage | undefined {
+    if (this.state.status !== 'ai' || this.hasMessage(id)) return undefined;
+    const message: TranscriptMessage = { id, role: 'ai', text, at };
+    this.state.transcript.push(message);
+    return message;
+  }
+
   /** The AI's small talk ended the conversation (a goodbye): resolved by the AI. */
   closeResolvedByAi(): void {
     this.state.resolvedBy = 'ai';

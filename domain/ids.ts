@@ -52,3 +52,35 @@ export const actionResultId = (messageId: string, actionName: string): string =>
  */
 export const actionIdempotencyKey = (conversationId: string, messageId: string, actionName: string): string =>
   `${conversationId}:${messageId}:${actionName}`;
+
+/** The per-customer workflow that watches for signs of a struggling customer and reaches out. */
+export const engagementWorkflowId = (customerId: string): string => `engagement-${customerId}`;
+/** Signal ids, one per cause: the same cause seen again (a replay, a repost) never reaches out twice. */
+export const quietSignalId = (conversationId: string, messageId: string): string => `quiet-${conversationId}-${messageId}`;
+export const repeatContactSignalId = (conversationId: string): string => `repeat-${conversationId}`;
+export const lowCsatSignalId = (conversationId: string): string => `csat-${conversationId}`;
+export const businessEventSignalId = (eventId: string): string => `event-${eventId}`;
+/** The outreach task of a signal: a human task like a handoff's, so agents' routes and console take it as it is. */
+export const outreachTaskId = (signalId: string): string => handoffWorkflowId(`outreach-${signalId}`, 1);
+/**
+ * The conversation an outreach opens when the customer has none open. A conversation id is what the
+ * API takes in a path (at most 100 characters), so a long signal id is shortened to a digest.
+ */
+export const outreachConversationId = (signalId: string): string => {
+  const id = `outreach-${signalId}`;
+  return id.length <= 100 ? id : `outreach-${shortDigest(signalId)}`;
+};
+
+/** 16 hex digits of two FNV-1a hashes: deterministic without node:crypto, which workflow code may not use. */
+function shortDigest(text: string): string {
+  const fnv = (seed: number): string => {
+    let hash = seed;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return hash.toString(16).padStart(8, '0');
+  };
+  return fnv(0x811c9dc5) + fnv(0x050c5d1f);
+}
+/** The internal line an outreach task leaves in the conversation, telling the agent why. */
+export const outreachNoteId = (signalId: string): string => `outreach-note-${signalId}`;
+/** The AI's proactive message in the transcript. */
+export const proactiveMessageId = (signalId: string): string => `proactive-${signalId}`;

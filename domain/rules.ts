@@ -21,6 +21,9 @@ export const RULE_CODES = [
   // the support configuration
   'unknown_category',
   'intent_not_in_category',
+  // a business event posted for proactive engagement
+  'engagement_off',
+  'unknown_event_kind',
   // a ticket export uploaded for an audit
   'malformed_upload',
   'missing_column',

@@ -87,7 +87,9 @@ export type EscalationCode =
   /** A call to the business's systems failed or timed out: the AI never guesses its answer. */
   | 'action_failed'
   /** The customer asked for something the configuration leaves to a person (`runBy: "person"`). */
-  | 'action_by_person';
+  | 'action_by_person'
+  /** Not a handoff: a proactive outreach task, for the signal that raised it (`outreach:low_csat`). */
+  | `outreach:${string}`;
 
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];

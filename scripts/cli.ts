@@ -37,7 +37,7 @@ function devCredentials(): { values: Record<string, string>; file: string } {
       fs.readFileSync(path.resolve(REPO_ROOT, process.env.TANDEM_SUPPORT_CONFIG ?? 'config/support.default.json'), 'utf8'),
     ) as { queues: { id: string }[] };
     const agents = [
-      { id: 'dev-agent', name: 'Dev Agent', token: secret('agent'), queues: supportConfig.queues.map((q) => q.id), capacity: 5 },
+      { id: 'dev-agent', name: 'Dev Agent', token: secret('agent'), queues: supportConfig.queues.map((q) => q.id), capacity: 5, lead: true },
     ];
     const values: Record<string, string> = {
       TANDEM_API_KEYS: secret('api'),

@@ -1,8 +1,9 @@
 // Records workflow histories for the replay test (test/integration/replay.test.ts): a conversation,
 // a human task whose SLA warns and breaches before an agent claims, replies and resolves it, and an
-// anonymous widget visitor's conversation.
+// anonymous widget visitor's conversation, and a customer's engagement workflow with the conversation
+// that reported to it (a quiet spell after "that didn't work", an event posted twice, a low rating).
 // Run it against a running stack after an intended, patched change to a workflow:
-//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff] [visitor]
+//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff] [visitor] [engagement]
 // and commit the files it writes next to the older ones: old histories must keep replaying.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -10,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { readSlaEvents } from '../db/tasks';
 import { agents, customer, startTandem, testEnv } from '../test/support/harness';
 import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
-import { conversationWorkflowId } from '../domain/ids';
+import { conversationWorkflowId, engagementWorkflowId } from '../domain/ids';
 import { startDemoStore } from '../services/demo-store/store';
 
 /** Never overwrites a recording: older histories are what the replay test guards. */
@@ -120,11 +121,45 @@ async function recordVisitor(): Promise<void> {
   }
 }
 
+async function recordEngagement(): Promise<void> {
+  const file = writeSupportConfig((config) => {
+    const quiet = config.engagement!.quietAfterDoubtfulAnswer;
+    quiet.afterMs = 1500;
+    quiet.confidenceBelow = 0;
+  });
+  const tandem = await startTandem({ env: testEnv({ TANDEM_SUPPORT_CONFIG: file }) });
+  const operator = tandem.env.TANDEM_OPERATOR_KEYS[0] as string;
+  try {
+    const profile = customer();
+    const started = await tandem.call('POST', '/v1/conversations', { body: { customer: profile } });
+    const { conversationId, token } = started.body as { conversationId: string; token: string };
+    const say = (messageId: string, text: string) =>
+      tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
+    await say('e1', 'hw do i chnage my shiping adress');
+    await say('e2', "I tried that and it didn't work. How do I change my shipping address?");
+    await new Promise((r) => setTimeout(r, 3000)); // the quiet spell runs out: an outreach task
+    const event = { eventId: 'rec-pay-1', customerId: profile.id, kind: 'payment_failed', orderNumber: '1001' };
+    await tandem.call('POST', '/v1/events', { token: operator, body: event });
+    await tandem.call('POST', '/v1/events', { token: operator, body: event });
+    await say('e3', 'where is my order 1001?');
+    await say('e4', 'thanks, bye');
+    await tandem.call('POST', `/v1/conversations/${conversationId}/rating`, { token, body: { score: 1 } });
+    await new Promise((r) => setTimeout(r, 1500)); // let the last signals land in history
+
+    const client = tandem.api.deps.temporal.workflow;
+    save('conversation-with-engagement', await client.getHandle(conversationWorkflowId(conversationId)).fetchHistory());
+    save('engagement', await client.getHandle(engagementWorkflowId(profile.id)).fetchHistory());
+  } finally {
+    await tandem.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const kinds = process.argv.slice(2);
   if (kinds.length === 0 || kinds.includes('conversation')) await recordConversation();
   if (kinds.length === 0 || kinds.includes('handoff')) await recordHandoff();
   if (kinds.length === 0 || kinds.includes('visitor')) await recordVisitor();
+  if (kinds.length === 0 || kinds.includes('engagement')) await recordEngagement();
 }
 
 void main();

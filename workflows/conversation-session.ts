@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionCall, ActionResult } from '../domain/actions';
-import { Conversation, csatRulesOf, type Decision, type MessageOutcome, type Rating } from '../domain/conversation';
+import { Conversation, csatRulesOf, type ConversationState, type Decision, type MessageOutcome, type Rating } from '../domain/conversation';
+import { proactiveMessageId } from '../domain/ids';
 import { summarizeForHandoff } from '../domain/handoff';
 import { RuleViolation } from '../domain/rules';
 import type { EscalationReason, TranscriptMessage } from '../domain/types';
@@ -27,6 +28,7 @@ import {
   type ConversationInput,
 } from './definitions';
 import { outsideReceiverCall, ownDatabaseWrite } from './activity-options';
+import { engagementMoments } from './engagement-moments';
 import { handoffWorkflow } from './handoff';
 import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
@@ -110,6 +112,8 @@ export class ConversationSession {
   private customerMessagesThisRun = 0;
   private lastActivityAt = Date.now();
   private readonly upsertAttributes = searchAttributesWhenChanged('search-attributes-on-change');
+  /** Tells the customer's engagement workflow what happened (workflows/engagement-moments.ts). */
+  private readonly tellEngagement: (state: ConversationState) => void;
   private modelSteps: ModelSteps | undefined;
 
   constructor(private readonly input: ConversationInput) {
@@ -119,6 +123,7 @@ export class ConversationSession {
       : Conversation.open({ id: input.conversationId, customer: input.customer, config: input.config, at: now(), webhookUrl: input.webhookUrl });
     this.version = input.carriedState ? (input.carriedVersion ?? 0) : 0;
     this.projectedCount = input.carriedState ? this.conversation.snapshot.transcript.length : 0;
+    this.tellEngagement = engagementMoments(input.config, input.carriedState, this.background);
   }
 
   /** A customer message: answered by the AI, handed over, or passed to the person on it. */
@@ -189,6 +194,13 @@ export class ConversationSession {
       if (this.conversation.hasMessage(agentMessage.id)) return;
       this.conversation.addAgentMessage({ ...agentMessage, at: now() });
       this.publish();
+    });
+  }
+
+  /** Proactive engagement's message: withheld (the domain says so) while a person has the conversation. */
+  addProactiveMessage(signalId: string, text: string): Promise<void> {
+    return this.serial.run(async () => {
+      if (this.conversation.addProactiveMessage(proactiveMessageId(signalId), text, now())) this.publish();
     });
   }
 
@@ -467,6 +479,7 @@ export class ConversationSession {
       ...(handoff ? [{ key: PriorityAttr, value: handoff.priority }, { key: SkillQueueAttr, value: handoff.queue }] : []),
     ]);
     setCurrentDetails(statusLine(conversation));
+    this.tellEngagement(state);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   customerMessageSignal,
   handoffResolvedSignal,
   messagesAfterQuery,
+  proactiveMessageSignal,
   provideEmailUpdate,
   rateConversationUpdate,
   requestHumanUpdate,
@@ -39,6 +40,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   });
   setHandler(closeConversationUpdate, () => session.close());
   setHandler(agentMessageSignal, (agentMessage) => session.addAgentMessage(agentMessage));
+  setHandler(proactiveMessageSignal, ({ signalId, text }) => session.addProactiveMessage(signalId, text));
   setHandler(handoffResolvedSignal, (resolution) => session.resolveHandoff(resolution));
   setHandler(conversationQuery, () => conversation.view());
   setHandler(messagesAfterQuery, (count) => {

@@ -4,6 +4,7 @@ import type { SupportConfig } from '../config/schema';
 import type { ConversationState, ConversationView, MessageOutcome, Rating } from '../domain/conversation';
 import type { CustomerProfile, HandoffSummary, EscalationReason, Priority, TranscriptMessage } from '../domain/types';
 import type { HumanTaskState } from '../domain/human-task';
+import type { BusinessEvent, EngagementMoment, EngagementState, OutreachOutcome } from '../domain/engagement';
 
 // Every message exchanged with the workflows is defined once, here, and imported by the workflows,
 // the API and the tests: nobody calls a handler by a string name.
@@ -64,6 +65,33 @@ export const conversationQuery = defineQuery<ConversationView>('conversation');
 /** Transcript messages after the given count, for streaming to the customer without re-reading everything. */
 export const messagesAfterQuery = defineQuery<{ total: number; messages: TranscriptMessage[] }, [number]>('messagesAfter');
 
+/** From the customer's engagement workflow: a message the AI sends unasked, withheld while a person has the conversation. */
+export const proactiveMessageSignal = defineSignal<[{ signalId: string; text: string }]>('proactiveMessage');
+
+/** The per-customer engagement workflow: `engagement-<customerId>`. */
+export interface EngagementInput {
+  customerId: string;
+  config: SupportConfig;
+  /** Set when the workflow continues as new: the customer's signals and outreach so far. */
+  carriedState?: EngagementState;
+}
+
+/** What became of a business event: its signal's outreach, or the first outcome when it was posted before. */
+export interface BusinessEventOutcome {
+  eventId: string;
+  signalId: string;
+  duplicate: boolean;
+  outcome: OutreachOutcome;
+  conversationId?: string;
+  taskId?: string;
+}
+
+/** From a conversation (or the API, at its start): a notable moment of one of the customer's conversations. */
+export const engagementMomentSignal = defineSignal<[EngagementMoment]>('engagementMoment');
+/** From the API: an event in the business's systems, applied once per event id. */
+export const businessEventUpdate = defineUpdate<BusinessEventOutcome, [BusinessEvent]>('businessEvent');
+export const engagementQuery = defineQuery<EngagementState>('engagement');
+
 /** What the human-task workflow is started with. */
 export interface HandoffInput {
   taskId: string;
@@ -84,6 +112,8 @@ export const PriorityAttr = defineSearchAttributeKey('Priority', 'KEYWORD');
 export const SkillQueueAttr = defineSearchAttributeKey('SkillQueue', 'KEYWORD');
 export const AssignedAgentAttr = defineSearchAttributeKey('AssignedAgent', 'KEYWORD');
 export const SlaBreachedAttr = defineSearchAttributeKey('SlaBreached', 'BOOL');
+/** The kinds of signal a customer's engagement workflow has raised (quiet_after_doubtful_answer, event:order_late, ...). */
+export const EngagementSignalAttr = defineSearchAttributeKey('EngagementSignal', 'KEYWORD_LIST');
 
 export const claimTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('claimTask');
 export const replyToCustomerUpdate = defineUpdate<HumanTaskState, [{ agentId: string; replyId: string; text: string }]>(

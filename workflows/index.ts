@@ -4,3 +4,4 @@ export { handoffWorkflow } from './handoff';
 export { auditWorkflow } from './audit';
 export { trainModelWorkflow } from './training';
 export { retrainingWorkflow } from './retraining';
+export { engagementWorkflow } from './engagement';

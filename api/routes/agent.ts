@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
 import * as tasks from '../../app/agent-tasks';
+import { teamQuality } from '../../app/metrics';
 import { currentAgent } from '../auth';
 import type { ApiDeps } from '../deps';
-import { agentTextBody, claimBody, listAgentTasksQuery, resolveBody, taskIdParam, transferBody } from '../schemas';
+import { agentTextBody, claimBody, listAgentTasksQuery, metricsQuery, resolveBody, taskIdParam, transferBody } from '../schemas';
 
 /**
  * The agent console: one static page that uses the agent API below with the agent's token. Read
@@ -29,6 +30,10 @@ export function agentRoutes(deps: ApiDeps): Router {
   router.get('/v1/agent/tasks', async (req, res) => {
     const { limit } = listAgentTasksQuery.parse(req.query);
     res.json({ tasks: await tasks.listTasks(deps, currentAgent(res), limit) });
+  });
+
+  router.get('/v1/agent/quality', async (req, res) => {
+    res.json(await teamQuality(deps, currentAgent(res), metricsQuery.parse(req.query)));
   });
 
   router.get('/v1/agent/tasks/:taskId', async (req, res) => {

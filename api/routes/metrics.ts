@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { productCounts, supportMetrics } from '../../app/metrics';
+import { productCounts, qualitySamples, supportMetrics } from '../../app/metrics';
 import type { ApiDeps } from '../deps';
 import { metricsQuery } from '../schemas';
 
@@ -35,6 +35,17 @@ export function metricsRoutes(deps: ApiDeps): Router {
   gauge('tandem_escalated_conversations', 'Conversations handed to a person, by escalation reason', 'reason', (c) => c.escalationsByReason);
   gauge('tandem_messages', 'Messages handled, by author role', 'role', (c) => c.messagesByRole);
   gauge('tandem_human_tasks', 'Human tasks by status', 'status', (c) => c.tasksByStatus);
+  new Gauge({
+    name: 'tandem_resolution_quality',
+    help: 'Over the last 30 days: reopen rate, first-contact resolution rate and CSAT after outreach, by handler (overall, ai, agent id)',
+    labelNames: ['measure', 'handler'],
+    registers: [registry],
+    async collect() {
+      const samples = await qualitySamples(deps);
+      this.reset();
+      for (const { measure, handler, value } of samples) this.set({ measure, handler }, value);
+    },
+  });
 
   router.get('/metrics', auth.operator, async (_req, res) => {
     res.setHeader('content-type', registry.contentType);

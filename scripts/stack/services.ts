@@ -64,6 +64,7 @@ export const SEARCH_ATTRIBUTES: Record<string, string> = {
   SkillQueue: 'Keyword',
   AssignedAgent: 'Keyword',
   SlaBreached: 'Bool',
+  EngagementSignal: 'KeywordList',
 };
 
 const START_TIMEOUT_MS = 90_000;

@@ -54,6 +54,7 @@ const EXAMPLE_BODIES: Record<string, () => unknown> = {
   'post /v1/agent/tasks/{taskId}/notes': () => ({ actionId: 'access-note', text: 'internal note' }),
   'post /v1/agent/tasks/{taskId}/transfer': () => ({ queue: 'general' }),
   'post /v1/agent/tasks/{taskId}/resolve': () => ({ note: 'done' }),
+  'post /v1/events': () => ({ eventId: `access-${randomBytes(4).toString('hex')}`, customerId: customer().id, kind: 'order_late', orderNumber: '1001' }),
 };
 /** Agent actions that need the task claimed first. */
 const NEEDS_CLAIM = /\/(release|reply|notes|transfer|resolve)$/;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { customer, startTandem, type Tandem } from '../support/harness';
+import { startChat } from '../support/chat';
 
 // The heart of the product, end to end: real HTTP, real Temporal dev server, real FerretDB,
 // the embedded model.
@@ -15,16 +16,7 @@ afterAll(async () => {
   await tandem?.stop();
 });
 
-async function startConversation(profile = customer()) {
-  const started = await tandem.call('POST', '/v1/conversations', { body: { customer: profile } });
-  expect(started.status).toBe(201);
-  const { conversationId, token } = started.body as { conversationId: string; token: string };
-  let n = 0;
-  const say = (text: string, messageId = `m${++n}`) =>
-    tandem.call('POST', `/v1/conversations/${conversationId}/messages`, { token, body: { messageId, text } });
-  const read = () => tandem.call('GET', `/v1/conversations/${conversationId}`, { token });
-  return { conversationId, token, say, read };
-}
+const startConversation = (profile = customer()) => startChat(tandem, profile);
 
 const reasonCodes = (outcome: { handoff?: { reasons: { code: string }[] } }) => outcome.handoff?.reasons.map((r) => r.code) ?? [];
 

@@ -46,13 +46,15 @@ describe('support metrics', () => {
     expect((await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: dana.token, body: { note: 'cancelled' } })).status).toBe(200);
     expect((await tandem.call('POST', `/v1/conversations/${cancel.conversationId}/rating`, { token: cancel.token, body: { score: 2 } })).status).toBe(200);
 
-    // The read models are projected asynchronously: wait until both ratings and the resolution landed.
+    // The read models are projected asynchronously: wait until both ratings, the resolution and the
+    // outreach task the rating of 2 raises (a low-CSAT signal) landed.
     await until(async () => {
-      const [rated, tasks] = await Promise.all([
+      const [rated, tasks, outreach] = await Promise.all([
         tandem.runtime.models.Conversation.countDocuments({ 'rating.score': { $gte: 1 } }),
         tandem.runtime.models.Task.countDocuments({ status: 'resolved' }),
+        tandem.runtime.models.Task.countDocuments({ queue: 'outreach' }),
       ]);
-      return rated === 2 && tasks === 1 ? true : undefined;
+      return rated === 2 && tasks === 1 && outreach === 1 ? true : undefined;
     });
   });
   afterAll(async () => {
@@ -87,7 +89,9 @@ describe('support metrics', () => {
   it('when tasks and messages exist, then SLA, response times, Pareto and retention are reported', async () => {
     const { body } = await tandem.call('GET', '/v1/metrics', { token: operator });
 
-    expect(body.sla.tasks).toBe(2);
+    // Two handoffs and the low-CSAT outreach task: outreach tasks run on the same SLA clocks.
+    expect(body.sla.tasks).toBe(3);
+    expect(body.outreach).toMatchObject({ total: 1, bySignal: { low_csat: 1 }, byOutcome: { outreach_task: 1 } });
     expect(body.firstResponse.ai.count).toBeGreaterThanOrEqual(2);
     expect(body.firstResponse.human.count).toBe(1);
     expect(body.resolution.human.count).toBe(1);

@@ -20,7 +20,7 @@ import { requestJson } from './http';
 export { workflowBundle };
 
 export const agents = [
-  { id: 'dana', name: 'Dana Agent', token: `agent-dana-${randomBytes(12).toString('hex')}`, queues: ['general', 'billing', 'complaints'], capacity: 5 },
+  { id: 'dana', name: 'Dana Agent', token: `agent-dana-${randomBytes(12).toString('hex')}`, queues: ['general', 'billing', 'complaints'], capacity: 5, lead: true },
   { id: 'sam', name: 'Sam Agent', token: `agent-sam-${randomBytes(12).toString('hex')}`, queues: ['general', 'technical'], capacity: 5 },
 ];
 
