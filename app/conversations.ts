@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
-import { emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
+import { customerLine, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
 import { personWait } from '../domain/off-hours';
 import { contactNoticeId, conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
@@ -118,7 +118,7 @@ export async function readConversation(ctx: AppContext, conversationId: string) 
       handoffs: view.handoffs.map((h) => ({ taskId: h.taskId, reasons: h.reasons, queue: h.queue, priority: h.priority, at: h.at })),
       rating: view.rating,
       createdAt: view.createdAt,
-      transcript: view.transcript.filter((m) => !m.internal),
+      transcript: view.transcript.filter((m) => !m.internal).map(customerLine),
       prompts: customerPrompts(ctx, view, new Date()),
     };
   } catch (err) {

@@ -12,7 +12,7 @@ import {
   patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { Conversation, csatRulesOf, type Decision, type MessageOutcome } from '../domain/conversation';
+import { Conversation, csatRulesOf, customerLine, type Decision, type MessageOutcome } from '../domain/conversation';
 import { aiReplyId, handoffNoticeId, holdingReplyId } from '../domain/ids';
 import { rejectIfRuleBroken } from './rejections';
 import { summarizeForHandoff } from '../domain/handoff';
@@ -417,7 +417,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   setHandler(conversationQuery, () => conversation.view());
   setHandler(messagesAfterQuery, (count) => {
     const transcript = conversation.snapshot.transcript.filter((m) => !m.internal);
-    return { total: transcript.length, messages: transcript.slice(count) };
+    return { total: transcript.length, messages: transcript.slice(count).map(customerLine) };
   });
 
   setCurrentDetails(statusLine(conversation));
