@@ -28,6 +28,9 @@ import {
   widgetSessionResult,
   messageOutcomeResult,
   conversationResult,
+  policyVersionParam,
+  putPolicyBody,
+  whatIfBody,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
@@ -211,6 +214,30 @@ export const operations: Operation[] = [
     pathParams: ['retrainingId'], responses: { '200': 'running, completed or failed', ...errors, '404': 'No such run' },
   },
   {
+    method: 'get', path: '/v1/conversations/{conversationId}/decisions', summary: 'Why the AI did what it did with each customer message: model, rules with input, threshold and verdict, retrieval, actions, outcome', security: ['operatorKey', 'agentToken'],
+    pathParams: ['conversationId'], responses: { '200': 'The decision record, one entry per customer message', ...errors, '404': 'No such conversation (for an agent: none with a task in their queues)' },
+  },
+  {
+    method: 'post', path: '/v1/policies/what-if', summary: 'Replay a candidate support configuration over recorded conversations: what changes, and the totals before and after', security: 'operatorKey',
+    body: whatIfBody, responses: { '200': 'The conversations whose outcome changes, and totals', ...errors, '422': 'The configuration names categories, queues or intents it does not define: invalid_policy' },
+  },
+  {
+    method: 'put', path: '/v1/policies', summary: 'Store a configuration as a new policy version, with its what-if attached, and activate it for new conversations', security: 'operatorKey',
+    body: putPolicyBody, responses: { '201': 'The version number and its what-if summary', ...errors, '422': 'The configuration does not hold together: invalid_policy' },
+  },
+  {
+    method: 'get', path: '/v1/policies', summary: 'Policy versions (newest first), the active one (null: the configuration file) and the change log', security: 'operatorKey',
+    responses: { '200': 'Versions and changes', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/policies/{version}', summary: 'One policy version with its configuration', security: 'operatorKey',
+    pathParams: ['version'], responses: { '200': 'The version', ...errors, '404': 'No such version' },
+  },
+  {
+    method: 'post', path: '/v1/policies/{version}/activate', summary: 'Activate an earlier policy version again (roll back); running conversations keep theirs', security: 'operatorKey',
+    pathParams: ['version'], responses: { '200': 'Activated', ...errors, '404': 'No such version' },
+  },
+  {
     method: 'post', path: '/v1/feedback', summary: "Flag an AI answer, optionally with a corrected answer (a knowledge-base draft at the next retraining)", security: 'agentToken',
     body: flagAnswerBody, responses: { '201': 'Recorded, with the model version that produced the answer', ...errors, '404': 'No such AI answer' },
   },
@@ -238,6 +265,7 @@ const PATH_PARAM_SCHEMAS: Record<string, z.ZodType> = {
   modelId: modelIdParam.shape.modelId,
   trainingId: trainingIdParam.shape.trainingId,
   retrainingId: retrainingIdParam.shape.retrainingId,
+  version: policyVersionParam.shape.version,
 };
 const ANY_ID = conversationIdParam.shape.conversationId;
 

@@ -21,6 +21,7 @@ import {
 } from '../workflows/definitions';
 import type { AppContext } from './context';
 import { AppError, found } from './errors';
+import { activeSupportConfig } from './policies';
 
 // A customer's conversation with the AI: start it, send messages, ask for a person, rate it, read it.
 
@@ -37,7 +38,9 @@ export async function startConversation(
   request: StartConversation,
 ): Promise<{ conversationId: string; outcome?: MessageOutcome }> {
   const conversationId = request.conversationId ?? newConversationId();
-  const input: ConversationInput = { conversationId, customer: request.customer, config: ctx.supportConfig, webhookUrl: request.webhookUrl };
+  // The active policy version travels in the input: the conversation keeps it, whatever is activated later.
+  const { config } = await activeSupportConfig(ctx);
+  const input: ConversationInput = { conversationId, customer: request.customer, config, webhookUrl: request.webhookUrl };
   const startOptions = {
     workflowId: conversationWorkflowId(conversationId),
     taskQueue: ctx.taskQueue,

@@ -21,6 +21,8 @@ export const RULE_CODES = [
   // the support configuration
   'unknown_category',
   'intent_not_in_category',
+  /** A policy version whose parts name categories, queues or intents it does not define. */
+  'invalid_policy',
   // a ticket export uploaded for an audit
   'malformed_upload',
   'missing_column',
