@@ -31,7 +31,7 @@ export interface WhatIfWindow {
 const ACTIVATION_WHAT_IF_CONVERSATIONS = 200;
 
 /** The configuration new conversations start with: the active version's, or the file's until one is activated. */
-export async function activeSupportConfig(ctx: AppContext): Promise<{ version?: number; config: SupportConfig }> {
+export async function activeSupportConfig(ctx: Pick<AppContext, 'models' | 'supportConfig'>): Promise<{ version?: number; config: SupportConfig }> {
   const version = await activePolicyVersion(ctx.models);
   if (version === undefined) return { config: ctx.supportConfig };
   return { version, config: found(await readPolicyVersion(ctx.models, version), 'policy version').config };
@@ -39,7 +39,7 @@ export async function activeSupportConfig(ctx: AppContext): Promise<{ version?: 
 
 /** What `candidate` would have changed in recorded conversations, against the active configuration. */
 export async function whatIfPolicy(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'models' | 'supportConfig'>,
   candidate: SupportConfig,
   window: WhatIfWindow,
 ): Promise<WhatIfReport & { activeVersion: number | null; conversations: number }> {
