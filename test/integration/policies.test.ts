@@ -1,5 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { WHAT_IF_CHART_SIZE } from '../../report/what-if-chart';
+import { pngSize } from '../support/png-size';
 import type { SupportConfig } from '../../config/schema';
 import { writeConversationProjection } from '../../db/conversations';
 import { agents, customer, startTandem, type Tandem } from '../support/harness';
@@ -93,6 +98,23 @@ describe('what-if over 240 recorded conversations', () => {
     expect(expected.length).toBeGreaterThan(10);
     expect(changedIds(response.body)).toEqual(expected.map((c) => c.recorded.conversationId).sort());
   });
+
+  test('when the CLI is given a candidate file, then it prints the changed conversations and totals and writes the chart', async () => {
+    const candidate = defaultConfig();
+    candidate.escalation.lowConfidence = 0.2;
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-what-if-'));
+    writeFileSync(join(dir, 'candidate.json'), JSON.stringify(candidate));
+
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/what-if.ts', '--config', join(dir, 'candidate.json'), '--out', dir], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, TANDEM_URL: tandem.api.url, TANDEM_OPERATOR_KEY: operatorKey },
+    });
+
+    expect(stdout).toMatch(/200 recorded conversations replayed; \d+ change outcome/);
+    expect(stdout).toMatch(/escalated_later|no_longer_escalated/);
+    expect(stdout).toMatch(/containment +\d+\.\d% → \d+\.\d%/);
+    expect(pngSize(readFileSync(join(dir, 'what-if.png')))).toEqual(WHAT_IF_CHART_SIZE);
+  }, 60_000);
 
   test('when the candidate names a queue it does not define, then it is refused with invalid_policy; when it is not a configuration, with invalid_request', async () => {
     const incoherent = defaultConfig();
