@@ -125,8 +125,10 @@ export const unresolvedRule: EscalationRule = ({ transcript, message }) => {
 /** A message clearly written in a language the AI does not answer goes to a person. */
 export const languageRule: EscalationRule = ({ config, message }) => {
   const { language } = message.classification;
-  const fires = language !== undefined && !config.languages.includes(language);
-  return check('language', language ?? null, config.languages.join(', '), fires ? { code: 'language', detail: language } : undefined);
+  // Configurations passed to workflows before languages existed have none (nor had their messages a language).
+  const languages = (config as Partial<SupportConfig>).languages ?? [];
+  const fires = language !== undefined && !languages.includes(language);
+  return check('language', language ?? null, languages.join(', ') || null, fires ? { code: 'language', detail: language } : undefined);
 };
 
 export const highValueRule: EscalationRule = ({ config, customer, message }) => {
