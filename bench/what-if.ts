@@ -11,7 +11,7 @@ import { connectDatabase } from '../db/models';
 import { writeConversationProjection } from '../db/conversations';
 import { REPO_ROOT } from '../scripts/stack/paths';
 import { startStack, stopStackAndClearStores } from '../scripts/stack/services';
-import { generateRecordedConversations } from '../test/support/recorded-conversations';
+import { generateRecordedConversations, recordedProjection } from '../test/support/recorded-conversations';
 import { flags, printTable, round } from './load';
 
 const RUN_DIR = path.join(REPO_ROOT, '.run', 'bench-what-if');
@@ -34,18 +34,7 @@ async function main(): Promise<void> {
   try {
     const seeded = Date.now();
     for (const { recorded } of generateRecordedConversations(count)) {
-      await writeConversationProjection(models, {
-        conversationId: recorded.conversationId,
-        version: 1,
-        customer: recorded.customer,
-        status: 'closed',
-        escalationReasons: [],
-        handoffTaskIds: [],
-        createdAt: recorded.createdAt,
-        updatedAt: recorded.createdAt,
-        messageCount: recorded.transcript.length,
-        messages: recorded.transcript.map((message, seq) => ({ seq, message })),
-      });
+      await writeConversationProjection(models, recordedProjection(recorded));
     }
     console.error(`seeded ${count} recorded conversations in ${round((Date.now() - seeded) / 1000)} s`);
     const ctx = { models, supportConfig };

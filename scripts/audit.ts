@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './stack/paths';
-import { operatorApi, option } from './operator-api';
+import { operatorApi, option, runCommand } from './operator-api';
 
 interface ParetoRow {
   category: string;
@@ -95,10 +95,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`\naudit failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('audit', main);

@@ -42,3 +42,14 @@ export function operatorApi(): OperatorApi {
     },
   };
 }
+
+/** Runs a command: exits with its code, or says why it failed and exits with 1. */
+export function runCommand(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`\n${name} failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

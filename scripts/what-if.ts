@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OutcomeChange, ReplayedOutcome, WhatIfReport } from '../domain/what-if';
 import { whatIfChartPng, whatIfChartSvg } from '../report/what-if-chart';
-import { operatorApi, option } from './operator-api';
+import { operatorApi, option, runCommand } from './operator-api';
 import { REPO_ROOT } from './stack/paths';
 
 const USAGE = 'usage: npm run what-if -- --config <candidate.json> [--since <n>d|<n>h] [--last <n>] [--out dir]';
@@ -73,10 +73,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`what-if failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('what-if', main);

@@ -14,6 +14,7 @@ import {
   DEFAULT_LOW_CONFIDENCE,
   firstEscalation,
   generateRecordedConversations,
+  recordedProjection,
   type GeneratedConversation,
 } from '../support/recorded-conversations';
 
@@ -36,18 +37,7 @@ beforeAll(async () => {
   operatorKey = tandem.env.TANDEM_OPERATOR_KEYS[0] as string;
   conversations = generateRecordedConversations(RECORDED);
   for (const { recorded } of conversations) {
-    await writeConversationProjection(tandem.runtime.models, {
-      conversationId: recorded.conversationId,
-      version: 1,
-      customer: recorded.customer,
-      status: 'closed',
-      escalationReasons: [],
-      handoffTaskIds: [],
-      createdAt: recorded.createdAt,
-      updatedAt: recorded.createdAt,
-      messageCount: recorded.transcript.length,
-      messages: recorded.transcript.map((message, seq) => ({ seq, message })),
-    });
+    await writeConversationProjection(tandem.runtime.models, recordedProjection(recorded));
   }
 }, 120_000);
 

@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../ai/embedded/classifier';
+import type { ConversationProjection } from '../../db/conversations';
 import type { RecordedConversation } from '../../domain/what-if';
 import type { TranscriptMessage } from '../../domain/types';
 
@@ -34,18 +36,6 @@ export interface GeneratedConversation {
   facts: MessageFacts[];
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same conversations. */
-function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` conversations of one to four customer messages each, recorded as the default
  * configuration ran them: a message below the default low-confidence threshold or holding the
@@ -53,7 +43,7 @@ function randomStream(seed: number): () => number {
  * after it were the agent's and never classified.
  */
 export function generateRecordedConversations(count: number, seed = 18): GeneratedConversation[] {
-  const random = randomStream(seed);
+  const random = mulberry32(seed);
   const start = Date.parse('2026-11-23T09:00:00.000Z');
   return Array.from({ length: count }, (_, n) => {
     const conversationId = `whatif-${seed}-${n}`;
@@ -110,4 +100,20 @@ export function generateRecordedConversations(count: number, seed = 18): Generat
 export function firstEscalation(facts: readonly MessageFacts[], escalates: (message: MessageFacts) => boolean): number | undefined {
   const index = facts.findIndex(escalates);
   return index < 0 ? undefined : index + 1;
+}
+
+/** A recorded conversation as the workflow would have projected it, closed, for the read model. */
+export function recordedProjection(recorded: RecordedConversation): ConversationProjection {
+  return {
+    conversationId: recorded.conversationId,
+    version: 1,
+    customer: recorded.customer,
+    status: 'closed',
+    escalationReasons: [],
+    handoffTaskIds: [],
+    createdAt: recorded.createdAt,
+    updatedAt: recorded.createdAt,
+    messageCount: recorded.transcript.length,
+    messages: recorded.transcript.map((message, seq) => ({ seq, message })),
+  };
 }
