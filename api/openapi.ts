@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { supportConfigSchema } from '../config/schema';
 import {
   agentTextBody,
   rateBody,
@@ -280,8 +281,19 @@ export function documentedMethods(path: string): string[] | undefined {
   return methods.length > 0 ? methods : undefined;
 }
 
+/** Schemas several bodies hold, documented once as components (and so typed once in client/). */
+const SHARED_SCHEMAS = z.registry<{ id: string }>().add(supportConfigSchema, { id: 'SupportConfig' });
+
+/** A request body's JSON Schema, with the shared schemas in it moved to `components`. */
+function bodySchema(body: z.ZodType, components: Record<string, unknown>): unknown {
+  const { $defs, ...schema } = z.toJSONSchema(body, { io: 'input', unrepresentable: 'any', metadata: SHARED_SCHEMAS });
+  Object.assign(components, $defs);
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, unknown> = {};
   for (const op of operations) {
     const parameters = [
       ...(op.pathParams ?? []).map((name) => ({
@@ -314,7 +326,7 @@ export function openApiDocument(): Record<string, unknown> {
       security: [op.security].flat().filter((s) => s !== 'none').map((s) => ({ [s]: [] })),
       parameters,
       ...(op.body
-        ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } }
+        ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: bodySchema(op.body, components) } } } }
         : {}),
       responses,
     };
@@ -330,6 +342,7 @@ export function openApiDocument(): Record<string, unknown> {
         agentToken: { type: 'http', scheme: 'bearer', description: "An agent's token (TANDEM_AGENTS)" },
         operatorKey: { type: 'http', scheme: 'bearer', description: 'An operator key (TANDEM_OPERATOR_KEYS)' },
       },
+      schemas: components,
     },
     paths,
   };

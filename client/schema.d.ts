@@ -808,7 +808,129 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        SupportConfig: {
+            brand: {
+                company: string;
+                assistantName: string;
+                tone: string;
+                signOff: string;
+                placeholders: {
+                    [key: string]: string;
+                };
+                smallTalk: {
+                    [key: string]: {
+                        reply: string;
+                        /** @default false */
+                        closes: boolean;
+                    };
+                };
+                noAnswer: string;
+                offerPerson: string;
+                actionFailed: string;
+            };
+            languages: string[];
+            knowledge: {
+                minAnswerScore: number;
+                /** @enum {string} */
+                whenMissing: "handoff" | "offer";
+            };
+            categories: {
+                id: string;
+                label: string;
+                /** @enum {string} */
+                handling: "informational" | "human" | "chat";
+                queue: string;
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+            }[];
+            intentCategories: {
+                [key: string]: string;
+            };
+            escalation: {
+                keywords: string[];
+                veryNegativeSentiment: number;
+                negativeTrend: {
+                    window: number;
+                    drop: number;
+                };
+                repeat: {
+                    count: number;
+                    similarity: number;
+                };
+                lowConfidence: number;
+                highValue: {
+                    lifetimeValueAtLeast: number;
+                    tiers: string[];
+                    categories: string[];
+                };
+            };
+            queues: {
+                id: string;
+                label: string;
+            }[];
+            sla: {
+                timeZone: string;
+                businessHours: {
+                    day: number;
+                    start: string;
+                    end: string;
+                }[];
+                holidays: string[];
+                policies: {
+                    [key: string]: {
+                        firstResponseMs: number;
+                        resolutionMs: number;
+                        nextResponseMs?: number;
+                        /** @enum {string} */
+                        calendar: "calendar" | "business";
+                    };
+                };
+                warnAt: number;
+                breachActions: ("raise_priority" | "move_to_overflow" | "notify" | "record")[];
+                overflowQueue: string;
+                returnAfterMs: number;
+            };
+            /**
+             * @default {
+             *       "askAfter": "both",
+             *       "ratingWindowMs": 600000
+             *     }
+             */
+            csat: {
+                /** @enum {string} */
+                askAfter: "human" | "ai" | "both";
+                ratingWindowMs: number;
+            };
+            /** @default [] */
+            actions: {
+                name: string;
+                intents: string[];
+                /** @enum {string} */
+                effect: "read" | "write";
+                /** @enum {string} */
+                runBy: "ai" | "person";
+                summary: string;
+                request: {
+                    /** @enum {string} */
+                    method: "GET" | "POST";
+                    /** Format: starts_with */
+                    path: string;
+                };
+                responseFields: string[];
+                timeoutMs: number;
+                /** @default 3 */
+                attempts: number;
+                replies: {
+                    done: string[];
+                    notFound: string;
+                    confirm?: string;
+                };
+            }[];
+            idleCloseMs: number;
+            messagesPerRun: number;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -5171,127 +5293,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config: {
-                        brand: {
-                            company: string;
-                            assistantName: string;
-                            tone: string;
-                            signOff: string;
-                            placeholders: {
-                                [key: string]: string;
-                            };
-                            smallTalk: {
-                                [key: string]: {
-                                    reply: string;
-                                    /** @default false */
-                                    closes?: boolean;
-                                };
-                            };
-                            noAnswer: string;
-                            offerPerson: string;
-                            actionFailed: string;
-                        };
-                        languages: string[];
-                        knowledge: {
-                            minAnswerScore: number;
-                            /** @enum {string} */
-                            whenMissing: "handoff" | "offer";
-                        };
-                        categories: {
-                            id: string;
-                            label: string;
-                            /** @enum {string} */
-                            handling: "informational" | "human" | "chat";
-                            queue: string;
-                            /** @enum {string} */
-                            priority: "low" | "normal" | "high" | "urgent";
-                        }[];
-                        intentCategories: {
-                            [key: string]: string;
-                        };
-                        escalation: {
-                            keywords: string[];
-                            veryNegativeSentiment: number;
-                            negativeTrend: {
-                                window: number;
-                                drop: number;
-                            };
-                            repeat: {
-                                count: number;
-                                similarity: number;
-                            };
-                            lowConfidence: number;
-                            highValue: {
-                                lifetimeValueAtLeast: number;
-                                tiers: string[];
-                                categories: string[];
-                            };
-                        };
-                        queues: {
-                            id: string;
-                            label: string;
-                        }[];
-                        sla: {
-                            timeZone: string;
-                            businessHours: {
-                                day: number;
-                                start: string;
-                                end: string;
-                            }[];
-                            holidays: string[];
-                            policies: {
-                                [key: string]: {
-                                    firstResponseMs: number;
-                                    resolutionMs: number;
-                                    nextResponseMs?: number;
-                                    /** @enum {string} */
-                                    calendar: "calendar" | "business";
-                                };
-                            };
-                            warnAt: number;
-                            breachActions: ("raise_priority" | "move_to_overflow" | "notify" | "record")[];
-                            overflowQueue: string;
-                            returnAfterMs: number;
-                        };
-                        /**
-                         * @default {
-                         *       "askAfter": "both",
-                         *       "ratingWindowMs": 600000
-                         *     }
-                         */
-                        csat?: {
-                            /** @enum {string} */
-                            askAfter: "human" | "ai" | "both";
-                            ratingWindowMs: number;
-                        };
-                        /** @default [] */
-                        actions?: {
-                            name: string;
-                            intents: string[];
-                            /** @enum {string} */
-                            effect: "read" | "write";
-                            /** @enum {string} */
-                            runBy: "ai" | "person";
-                            summary: string;
-                            request: {
-                                /** @enum {string} */
-                                method: "GET" | "POST";
-                                /** Format: starts_with */
-                                path: string;
-                            };
-                            responseFields: string[];
-                            timeoutMs: number;
-                            /** @default 3 */
-                            attempts?: number;
-                            replies: {
-                                done: string[];
-                                notFound: string;
-                                confirm?: string;
-                            };
-                        }[];
-                        idleCloseMs: number;
-                        messagesPerRun: number;
-                    };
+                    config: components["schemas"]["SupportConfig"];
                     /** @default 200 */
                     last?: number;
                     /** Format: date-time */
@@ -5478,127 +5480,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    config: {
-                        brand: {
-                            company: string;
-                            assistantName: string;
-                            tone: string;
-                            signOff: string;
-                            placeholders: {
-                                [key: string]: string;
-                            };
-                            smallTalk: {
-                                [key: string]: {
-                                    reply: string;
-                                    /** @default false */
-                                    closes?: boolean;
-                                };
-                            };
-                            noAnswer: string;
-                            offerPerson: string;
-                            actionFailed: string;
-                        };
-                        languages: string[];
-                        knowledge: {
-                            minAnswerScore: number;
-                            /** @enum {string} */
-                            whenMissing: "handoff" | "offer";
-                        };
-                        categories: {
-                            id: string;
-                            label: string;
-                            /** @enum {string} */
-                            handling: "informational" | "human" | "chat";
-                            queue: string;
-                            /** @enum {string} */
-                            priority: "low" | "normal" | "high" | "urgent";
-                        }[];
-                        intentCategories: {
-                            [key: string]: string;
-                        };
-                        escalation: {
-                            keywords: string[];
-                            veryNegativeSentiment: number;
-                            negativeTrend: {
-                                window: number;
-                                drop: number;
-                            };
-                            repeat: {
-                                count: number;
-                                similarity: number;
-                            };
-                            lowConfidence: number;
-                            highValue: {
-                                lifetimeValueAtLeast: number;
-                                tiers: string[];
-                                categories: string[];
-                            };
-                        };
-                        queues: {
-                            id: string;
-                            label: string;
-                        }[];
-                        sla: {
-                            timeZone: string;
-                            businessHours: {
-                                day: number;
-                                start: string;
-                                end: string;
-                            }[];
-                            holidays: string[];
-                            policies: {
-                                [key: string]: {
-                                    firstResponseMs: number;
-                                    resolutionMs: number;
-                                    nextResponseMs?: number;
-                                    /** @enum {string} */
-                                    calendar: "calendar" | "business";
-                                };
-                            };
-                            warnAt: number;
-                            breachActions: ("raise_priority" | "move_to_overflow" | "notify" | "record")[];
-                            overflowQueue: string;
-                            returnAfterMs: number;
-                        };
-                        /**
-                         * @default {
-                         *       "askAfter": "both",
-                         *       "ratingWindowMs": 600000
-                         *     }
-                         */
-                        csat?: {
-                            /** @enum {string} */
-                            askAfter: "human" | "ai" | "both";
-                            ratingWindowMs: number;
-                        };
-                        /** @default [] */
-                        actions?: {
-                            name: string;
-                            intents: string[];
-                            /** @enum {string} */
-                            effect: "read" | "write";
-                            /** @enum {string} */
-                            runBy: "ai" | "person";
-                            summary: string;
-                            request: {
-                                /** @enum {string} */
-                                method: "GET" | "POST";
-                                /** Format: starts_with */
-                                path: string;
-                            };
-                            responseFields: string[];
-                            timeoutMs: number;
-                            /** @default 3 */
-                            attempts?: number;
-                            replies: {
-                                done: string[];
-                                notFound: string;
-                                confirm?: string;
-                            };
-                        }[];
-                        idleCloseMs: number;
-                        messagesPerRun: number;
-                    };
+                    config: components["schemas"]["SupportConfig"];
                     note?: string;
                 };
             };
