@@ -62,6 +62,33 @@ describe('whatIf over 240 recorded conversations', () => {
     }
   });
 
+  test('when billing handoffs go to another queue, then exactly the conversations handed over on a billing message are rerouted there', () => {
+    const report = whatIf(recorded, config, candidate((draft) => (draft.categories.find((c) => c.id === 'billing')!.queue = 'supervisors')));
+
+    const handedOverOnBilling = recorded.filter(({ transcript }) => {
+      const notice = transcript.findIndex((m) => m.role === 'system');
+      return notice > 0 && transcript[notice - 1]!.classification?.category === 'billing';
+    });
+    expect(handedOverOnBilling.length).toBeGreaterThan(5);
+    expect(report.changes.map((c) => c.conversationId).sort()).toEqual(handedOverOnBilling.map((c) => c.conversationId).sort());
+    for (const change of report.changes) expect(change).toMatchObject({ change: 'rerouted', before: { queue: 'billing' }, after: { queue: 'supervisors' } });
+    expect(report.totals.handoffsPerQueue.after.supervisors).toBe(handedOverOnBilling.length);
+  });
+
+  test('when billing becomes a category people handle, then exactly the conversations with a billing message the AI answered are handed over sooner or newly', () => {
+    const report = whatIf(recorded, config, candidate((draft) => (draft.categories.find((c) => c.id === 'billing')!.handling = 'human')));
+
+    const expected = conversations.filter(({ recorded: { transcript }, facts }) => {
+      const classified = transcript.filter((m) => m.classification);
+      const firstBilling = classified.findIndex((m) => m.classification?.category === 'billing') + 1;
+      const before = recordedEscalation(facts);
+      return firstBilling > 0 && (before === undefined || firstBilling < before);
+    });
+    expect(expected.length).toBeGreaterThan(10);
+    expect(report.changes.map((c) => c.conversationId).sort()).toEqual(expected.map((c) => c.recorded.conversationId).sort());
+    for (const change of report.changes) expect(change.after.reasons).toContain('category:billing');
+  });
+
   test('when every first-response target becomes 30 minutes, then every recorded reply later than that counts as a breach', () => {
     const report = whatIf(
       recorded,
