@@ -145,6 +145,15 @@ export class Auth {
     next();
   };
 
+  /** An operator sees every conversation; an agent's token sets the agent, whose use case then checks their queues. */
+  readonly agentOrOperator: RequestHandler = (req, res, next) => {
+    if (matchesAny(bearer(req), this.opts.operatorKeys)) {
+      next();
+      return;
+    }
+    this.agent(req, res, next);
+  };
+
   readonly agent: RequestHandler = (req, res, next) => {
     const presented = digest(bearer(req));
     let match: AgentConfig | undefined;
@@ -161,4 +170,9 @@ export function widgetCaller(res: { locals: Record<string, unknown> }): WidgetCa
 
 export function currentAgent(res: { locals: Record<string, unknown> }): AgentConfig {
   return res.locals.agent as AgentConfig;
+}
+
+/** The agent behind `agentOrOperator`; undefined for an operator. */
+export function agentIfAny(res: { locals: Record<string, unknown> }): AgentConfig | undefined {
+  return res.locals.agent as AgentConfig | undefined;
 }

@@ -66,6 +66,7 @@ export const HTTP_STATUS: HttpStatusTable = {
   unknown_queue: 422,
   unknown_category: 422,
   intent_not_in_category: 422,
+  invalid_policy: 422,
   malformed_upload: 422,
   missing_column: 422,
   duplicate_ticket_id: 422,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { supportConfigSchema } from '../config/schema';
 import {
   agentTextBody,
   rateBody,
@@ -31,6 +32,9 @@ import {
   conversationResult,
   businessEventBody,
   businessEventResult,
+  policyVersionParam,
+  putPolicyBody,
+  whatIfBody,
 } from './schemas';
 
 // Generated from the same zod schemas the routes validate with. A test checks that every route the
@@ -225,6 +229,30 @@ export const operations: Operation[] = [
     pathParams: ['retrainingId'], responses: { '200': 'running, completed or failed', ...errors, '404': 'No such run' },
   },
   {
+    method: 'get', path: '/v1/conversations/{conversationId}/decisions', summary: 'Why the AI did what it did with each customer message: model, rules with input, threshold and verdict, retrieval, actions, outcome', security: ['operatorKey', 'agentToken'],
+    pathParams: ['conversationId'], responses: { '200': 'The decision record, one entry per customer message', ...errors, '404': 'No such conversation (for an agent: none with a task in their queues)' },
+  },
+  {
+    method: 'post', path: '/v1/policies/what-if', summary: 'Replay a candidate support configuration over recorded conversations: what changes, and the totals before and after', security: 'operatorKey',
+    body: whatIfBody, responses: { '200': 'The conversations whose outcome changes, and totals', ...errors, '422': 'The configuration names categories, queues or intents it does not define: invalid_policy' },
+  },
+  {
+    method: 'put', path: '/v1/policies', summary: 'Store a configuration as a new policy version, with its what-if attached, and activate it for new conversations', security: 'operatorKey',
+    body: putPolicyBody, responses: { '201': 'The version number and its what-if summary', ...errors, '422': 'The configuration does not hold together: invalid_policy' },
+  },
+  {
+    method: 'get', path: '/v1/policies', summary: 'Policy versions (newest first), the active one (null: the configuration file) and the change log', security: 'operatorKey',
+    responses: { '200': 'Versions and changes', ...errors },
+  },
+  {
+    method: 'get', path: '/v1/policies/{version}', summary: 'One policy version with its configuration', security: 'operatorKey',
+    pathParams: ['version'], responses: { '200': 'The version', ...errors, '404': 'No such version' },
+  },
+  {
+    method: 'post', path: '/v1/policies/{version}/activate', summary: 'Activate an earlier policy version again (roll back); running conversations keep theirs', security: 'operatorKey',
+    pathParams: ['version'], responses: { '200': 'Activated', ...errors, '404': 'No such version' },
+  },
+  {
     method: 'post', path: '/v1/feedback', summary: "Flag an AI answer, optionally with a corrected answer (a knowledge-base draft at the next retraining)", security: 'agentToken',
     body: flagAnswerBody, responses: { '201': 'Recorded, with the model version that produced the answer', ...errors, '404': 'No such AI answer' },
   },
@@ -252,6 +280,7 @@ const PATH_PARAM_SCHEMAS: Record<string, z.ZodType> = {
   modelId: modelIdParam.shape.modelId,
   trainingId: trainingIdParam.shape.trainingId,
   retrainingId: retrainingIdParam.shape.retrainingId,
+  version: policyVersionParam.shape.version,
 };
 const ANY_ID = conversationIdParam.shape.conversationId;
 
@@ -266,8 +295,19 @@ export function documentedMethods(path: string): string[] | undefined {
   return methods.length > 0 ? methods : undefined;
 }
 
+/** Schemas several bodies hold, documented once as components (and so typed once in client/). */
+const SHARED_SCHEMAS = z.registry<{ id: string }>().add(supportConfigSchema, { id: 'SupportConfig' });
+
+/** A request body's JSON Schema, with the shared schemas in it moved to `components`. */
+function bodySchema(body: z.ZodType, components: Record<string, unknown>): unknown {
+  const { $defs, ...schema } = z.toJSONSchema(body, { io: 'input', unrepresentable: 'any', metadata: SHARED_SCHEMAS });
+  Object.assign(components, $defs);
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
+}
+
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const components: Record<string, unknown> = {};
   for (const op of operations) {
     const parameters = [
       ...(op.pathParams ?? []).map((name) => ({
@@ -301,7 +341,7 @@ export function openApiDocument(): Record<string, unknown> {
       security: [op.security].flat().filter((s) => s !== 'none').map((s) => ({ [s]: [] })),
       parameters,
       ...(op.body
-        ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } } } }
+        ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: bodySchema(op.body, components) } } } }
         : {}),
       responses,
     };
@@ -323,6 +363,7 @@ export function openApiDocument(): Record<string, unknown> {
           description: "The business's systems sign: v1=<hex HMAC-SHA256 with TANDEM_EVENTS_SECRET over timestamp, method, path and body, each on its own line>, with the timestamp (epoch ms, within 5 minutes) in x-tandem-timestamp",
         },
       },
+      schemas: components,
     },
     paths,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { supportConfigSchema } from '../config/schema';
 import { MAX_MESSAGE_LENGTH } from '../domain/conversation';
 import { MAX_CLIENT_ID_LENGTH, type RuleCode } from '../domain/rules';
 
@@ -267,5 +268,27 @@ export const confirmCategoryBody = z
     category: label,
     /** The precise label (e.g. an intent) when the agent knows it; otherwise derived from the category. */
     intent: label.optional(),
+  })
+  .strict();
+
+// ---- decision records and policy versions ------------------------------------------------------
+
+/** A configuration version's number, as a path parameter. */
+export const policyVersionParam = z.object({ version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'a version number').transform(Number) });
+export const whatIfBody = z
+  .object({
+    /** The candidate support configuration, whole, as the configuration file holds it. */
+    config: supportConfigSchema,
+    /** Replay the latest this many recorded conversations (created in the window, when one is given). */
+    last: z.number().int().min(1).max(5000).default(200),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+export const putPolicyBody = z
+  .object({
+    config: supportConfigSchema,
+    /** Why this version: kept with it for whoever reads the change log. */
+    note: z.string().max(500).optional(),
   })
   .strict();

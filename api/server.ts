@@ -29,6 +29,7 @@ import { documentedMethods, openApiDocument } from './openapi';
 import { widgetCors } from './cors';
 import { widgetRoutes } from './routes/widget';
 import { eventRoutes } from './routes/events';
+import { policyRoutes } from './routes/policies';
 
 const BODY_LIMIT = '64kb';
 const HEALTH_TIMEOUT_MS = 2000;
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps, opts: { demoPage?: boolean } = {}): Exp
   app.use(feedbackRoutes(deps));
   app.use(modelRoutes(deps));
   app.use(eventRoutes(deps));
+  app.use(policyRoutes(deps));
   app.use((req, res, next) => {
     const allowed = documentedMethods(req.path);
     if (!allowed) return next(new ApiError('route_not_found', 'There is no such route.'));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
-import { emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
+import { customerLine, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
 import { personWait } from '../domain/off-hours';
 import { contactNoticeId, conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
@@ -23,6 +23,7 @@ import {
 import type { AppContext } from './context';
 import { AppError, found } from './errors';
 import { noteConversationStarted } from './engagement';
+import { activeSupportConfig } from './policies';
 
 // A customer's conversation with the AI: start it, send messages, ask for a person, rate it, read it.
 
@@ -39,7 +40,9 @@ export async function startConversation(
   request: StartConversation,
 ): Promise<{ conversationId: string; outcome?: MessageOutcome }> {
   const conversationId = request.conversationId ?? newConversationId();
-  const input: ConversationInput = { conversationId, customer: request.customer, config: ctx.supportConfig, webhookUrl: request.webhookUrl };
+  // The active policy version travels in the input: the conversation keeps it, whatever is activated later.
+  const { config } = await activeSupportConfig(ctx);
+  const input: ConversationInput = { conversationId, customer: request.customer, config, webhookUrl: request.webhookUrl };
   const startOptions = {
     workflowId: conversationWorkflowId(conversationId),
     taskQueue: ctx.taskQueue,
@@ -148,7 +151,7 @@ export async function readConversation(ctx: AppContext, conversationId: string) 
       handoffs: view.handoffs.map((h) => ({ taskId: h.taskId, reasons: h.reasons, queue: h.queue, priority: h.priority, at: h.at })),
       rating: view.rating,
       createdAt: view.createdAt,
-      transcript: view.transcript.filter((m) => !m.internal),
+      transcript: view.transcript.filter((m) => !m.internal).map(customerLine),
       prompts: customerPrompts(ctx, view, new Date()),
     };
   } catch (err) {

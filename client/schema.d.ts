@@ -719,6 +719,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why the AI did what it did with each customer message: model, rules with input, threshold and verdict, retrieval, actions, outcome */
+        get: operations["getV1ConversationsConversationIdDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replay a candidate support configuration over recorded conversations: what changes, and the totals before and after */
+        post: operations["postV1PoliciesWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Policy versions (newest first), the active one (null: the configuration file) and the change log */
+        get: operations["getV1Policies"];
+        /** Store a configuration as a new policy version, with its what-if attached, and activate it for new conversations */
+        put: operations["putV1Policies"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One policy version with its configuration */
+        get: operations["getV1PoliciesVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate an earlier policy version again (roll back); running conversations keep theirs */
+        post: operations["postV1PoliciesVersionActivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/feedback": {
         parameters: {
             query?: never;
@@ -756,7 +842,162 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        SupportConfig: {
+            brand: {
+                company: string;
+                assistantName: string;
+                tone: string;
+                signOff: string;
+                placeholders: {
+                    [key: string]: string;
+                };
+                smallTalk: {
+                    [key: string]: {
+                        reply: string;
+                        /** @default false */
+                        closes: boolean;
+                    };
+                };
+                noAnswer: string;
+                offerPerson: string;
+                actionFailed: string;
+            };
+            languages: string[];
+            knowledge: {
+                minAnswerScore: number;
+                /** @enum {string} */
+                whenMissing: "handoff" | "offer";
+            };
+            categories: {
+                id: string;
+                label: string;
+                /** @enum {string} */
+                handling: "informational" | "human" | "chat";
+                queue: string;
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+            }[];
+            intentCategories: {
+                [key: string]: string;
+            };
+            escalation: {
+                keywords: string[];
+                veryNegativeSentiment: number;
+                negativeTrend: {
+                    window: number;
+                    drop: number;
+                };
+                repeat: {
+                    count: number;
+                    similarity: number;
+                };
+                lowConfidence: number;
+                highValue: {
+                    lifetimeValueAtLeast: number;
+                    tiers: string[];
+                    categories: string[];
+                };
+            };
+            queues: {
+                id: string;
+                label: string;
+            }[];
+            sla: {
+                timeZone: string;
+                businessHours: {
+                    day: number;
+                    start: string;
+                    end: string;
+                }[];
+                holidays: string[];
+                policies: {
+                    [key: string]: {
+                        firstResponseMs: number;
+                        resolutionMs: number;
+                        nextResponseMs?: number;
+                        /** @enum {string} */
+                        calendar: "calendar" | "business";
+                    };
+                };
+                warnAt: number;
+                breachActions: ("raise_priority" | "move_to_overflow" | "notify" | "record")[];
+                overflowQueue: string;
+                returnAfterMs: number;
+            };
+            /**
+             * @default {
+             *       "askAfter": "both",
+             *       "ratingWindowMs": 600000
+             *     }
+             */
+            csat: {
+                /** @enum {string} */
+                askAfter: "human" | "ai" | "both";
+                ratingWindowMs: number;
+            };
+            /** @default [] */
+            actions: {
+                name: string;
+                intents: string[];
+                /** @enum {string} */
+                effect: "read" | "write";
+                /** @enum {string} */
+                runBy: "ai" | "person";
+                summary: string;
+                request: {
+                    /** @enum {string} */
+                    method: "GET" | "POST";
+                    /** Format: starts_with */
+                    path: string;
+                };
+                responseFields: string[];
+                timeoutMs: number;
+                /** @default 3 */
+                attempts: number;
+                replies: {
+                    done: string[];
+                    notFound: string;
+                    confirm?: string;
+                };
+            }[];
+            engagement?: {
+                outreachQueue: string;
+                maxPerCustomerPerWeek: number;
+                quietAfterDoubtfulAnswer: {
+                    /** @enum {string} */
+                    then: "outreach_task" | "ai_message" | "none";
+                    message: string;
+                    afterMs: number;
+                    confidenceBelow: number;
+                    didNotWorkPhrases: string[];
+                };
+                repeatContact: {
+                    /** @enum {string} */
+                    then: "outreach_task" | "ai_message" | "none";
+                    message: string;
+                    withinMs: number;
+                };
+                lowCsat: {
+                    /** @enum {string} */
+                    then: "outreach_task" | "ai_message" | "none";
+                    message: string;
+                    atMost: number;
+                };
+                businessEvents: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        then: "outreach_task" | "ai_message" | "none";
+                        message: string;
+                        label: string;
+                    };
+                };
+                reopenWithinMs: number;
+            };
+            idleCloseMs: number;
+            messagesPerRun: number;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -5234,6 +5475,556 @@ export interface operations {
                 };
             };
             /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getV1ConversationsConversationIdDecisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decision record, one entry per customer message */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such conversation (for an agent: none with a task in their queues) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postV1PoliciesWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    config: components["schemas"]["SupportConfig"];
+                    /** @default 200 */
+                    last?: number;
+                    /** Format: date-time */
+                    since?: string;
+                    /** Format: date-time */
+                    until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The conversations whose outcome changes, and totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Body (or a text in it) too large: body_too_large, message_too_long */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The configuration names categories, queues or intents it does not define: invalid_policy */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getV1Policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Versions and changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    putV1Policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    config: components["schemas"]["SupportConfig"];
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The version number and its what-if summary */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Body (or a text in it) too large: body_too_large, message_too_long */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The configuration does not hold together: invalid_policy */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getV1PoliciesVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postV1PoliciesVersionActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Activated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown credential, or an expired visitor token: token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Credential does not open this resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such version */
             404: {
                 headers: {
                     [name: string]: unknown;

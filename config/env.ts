@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { supportConfigSchema, type SupportConfig } from './schema';
+import { supportConfigProblems, supportConfigSchema, type SupportConfig } from './schema';
 
 // Process configuration comes from the environment only, validated once at start-up; a bad value
 // stops the process with a message naming the variable. Secrets have no defaults.
@@ -154,22 +154,7 @@ export function loadSupportConfig(path: string): SupportConfig {
     throw new ConfigError(`TANDEM_SUPPORT_CONFIG ${file} is invalid:\n  ${problems.join('\n  ')}`);
   }
   const config = parsed.data;
-  const categoryIds = new Set(config.categories.map((c) => c.id));
-  const queueIds = new Set(config.queues.map((q) => q.id));
-  for (const [label, category] of Object.entries(config.intentCategories)) {
-    if (!categoryIds.has(category)) throw new ConfigError(`intentCategories.${label}: unknown category ${category}`);
-  }
-  for (const c of config.categories) {
-    if (!queueIds.has(c.queue)) throw new ConfigError(`categories.${c.id}.queue: unknown queue ${c.queue}`);
-  }
-  const names = new Set<string>();
-  for (const action of config.actions) {
-    if (names.has(action.name)) throw new ConfigError(`actions.${action.name}: the name is used twice`);
-    names.add(action.name);
-    for (const intent of action.intents) {
-      if (!(intent in config.intentCategories)) throw new ConfigError(`actions.${action.name}.intents: unknown intent ${intent}`);
-    }
-  }
-  if (!queueIds.has(config.sla.overflowQueue)) throw new ConfigError(`sla.overflowQueue: unknown queue`);
+  const [problem] = supportConfigProblems(config);
+  if (problem) throw new ConfigError(problem);
   return config;
 }

@@ -230,3 +230,39 @@ export const supportConfigSchema = z.object({
 export type SupportConfig = z.infer<typeof supportConfigSchema>;
 export type CategoryConfig = SupportConfig['categories'][number];
 export type ActionConfig = SupportConfig['actions'][number];
+
+/**
+ * What the schema cannot say: every name a part of the configuration uses must be defined in
+ * another part. Empty when the configuration holds together.
+ */
+export function supportConfigProblems(config: SupportConfig): string[] {
+  const problems: string[] = [];
+  const categoryIds = new Set(config.categories.map((c) => c.id));
+  const queueIds = new Set(config.queues.map((q) => q.id));
+  for (const [label, category] of Object.entries(config.intentCategories)) {
+    if (!categoryIds.has(category)) problems.push(`intentCategories.${label}: unknown category ${category}`);
+  }
+  for (const c of config.categories) {
+    if (!queueIds.has(c.queue)) problems.push(`categories.${c.id}.queue: unknown queue ${c.queue}`);
+  }
+  const names = new Set<string>();
+  for (const action of config.actions) {
+    if (names.has(action.name)) problems.push(`actions.${action.name}: the name is used twice`);
+    names.add(action.name);
+    for (const intent of action.intents) {
+      if (!(intent in config.intentCategories)) problems.push(`actions.${action.name}.intents: unknown intent ${intent}`);
+    }
+  }
+  if (!queueIds.has(config.sla.overflowQueue)) problems.push(`sla.overflowQueue: unknown queue`);
+  // A time zone or calendar the SLA clock cannot use would fail every handoff inside its workflow.
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.sla.timeZone });
+  } catch {
+    problems.push(`sla.timeZone: unknown time zone ${config.sla.timeZone}`);
+  }
+  const businessTime = Object.values(config.sla.policies).some((policy) => policy.calendar === 'business');
+  if (businessTime && !config.sla.businessHours.some((period) => period.start < period.end)) {
+    problems.push('sla.businessHours: a business-time policy needs opening hours');
+  }
+  return problems;
+}

@@ -1,5 +1,6 @@
-import type { Models } from './models';
-import type { ConversationStatus, CustomerProfile, TranscriptMessage } from '../domain/types';
+import type { MessageRecord, Models } from './models';
+import type { Classification, ConversationStatus, CustomerProfile, DecisionRecord, Role, TranscriptMessage } from '../domain/types';
+import type { RecordedConversation } from '../domain/what-if';
 import type { Rating } from '../domain/conversation';
 import { isDuplicateKey, writeVersioned } from './versioned-write';
 
@@ -44,6 +45,7 @@ export async function writeConversationProjection(models: Models, p: Conversatio
           citations: message.citations,
           classification: message.classification,
           action: message.action,
+          decision: message.decision,
         })),
         { ordered: false },
       );
@@ -87,8 +89,56 @@ export async function listConversations(models: Models, f: ConversationFilter) {
   return models.Conversation.find(query).sort({ updatedAt: -1 }).limit(f.limit).lean();
 }
 
+/** A stored message as the transcript line the workflow recorded. */
+function transcriptMessageOf(m: MessageRecord): TranscriptMessage {
+  return {
+    id: m.messageId,
+    role: m.role as Role,
+    text: m.text,
+    at: m.at.toISOString(),
+    authorId: m.authorId ?? undefined,
+    internal: m.internal ?? undefined,
+    citations: m.citations,
+    classification: (m.classification ?? undefined) as Classification | undefined,
+    action: (m.action ?? undefined) as TranscriptMessage['action'],
+    decision: (m.decision ?? undefined) as DecisionRecord | undefined,
+  };
+}
+
+/** The transcript as recorded, internal lines included, once the workflow's history is gone. */
+export async function readRecordedTranscript(models: Models, conversationId: string): Promise<TranscriptMessage[]> {
+  return (await readTranscript(models, conversationId)).map(transcriptMessageOf);
+}
+
 export async function readTranscript(models: Models, conversationId: string) {
   return models.Message.find({ conversationId }).sort({ seq: 1 }).lean();
+}
+
+/**
+ * The latest conversations (created in the window, newest first, at most `limit`) with their
+ * transcripts as recorded, internal lines included: what the what-if replays.
+ */
+export async function readRecordedConversations(
+  models: Models,
+  window: { limit: number; since?: Date; until?: Date },
+): Promise<RecordedConversation[]> {
+  const created: Record<string, Date> = {};
+  if (window.since) created.$gte = window.since;
+  if (window.until) created.$lt = window.until;
+  const conversations = await models.Conversation.find(window.since || window.until ? { createdAt: created } : {}, { customer: 1, createdAt: 1 })
+    .sort({ createdAt: -1 })
+    .limit(window.limit)
+    .lean();
+  const transcripts = new Map<string, Array<{ seq: number; message: TranscriptMessage }>>(conversations.map((c) => [c._id, []]));
+  // One query for every transcript; ordered here, as FerretDB sorts only what it scanned.
+  const messages = await models.Message.find({ conversationId: { $in: [...transcripts.keys()] } }).lean();
+  for (const m of messages) transcripts.get(m.conversationId)?.push({ seq: m.seq, message: transcriptMessageOf(m) });
+  return conversations.map((c) => ({
+    conversationId: c._id,
+    customer: c.customer as CustomerProfile,
+    createdAt: c.createdAt.toISOString(),
+    transcript: (transcripts.get(c._id) ?? []).sort((a, b) => a.seq - b.seq).map((entry) => entry.message),
+  }));
 }
 
 export async function readConversation(models: Models, conversationId: string) {

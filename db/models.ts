@@ -4,12 +4,23 @@ import { feedbackSchema } from './feedback';
 import { outreachSchema } from './outreach';
 import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
 import { workerHeartbeatSchema } from './worker-heartbeats';
+import { policyChangeSchema, policyVersionSchema } from './policies';
 
 // Read models projected from the workflows, plus the knowledge base. Every schema here must work on
 // FerretDB as well as MongoDB: no transactions, TTL or sparse indexes, and only simple queries.
 
 const classificationSchema = new Schema(
-  { intent: String, category: String, confidence: Number, sentiment: Number, modelVersion: String },
+  {
+    intent: String,
+    category: String,
+    confidence: Number,
+    sentiment: Number,
+    modelVersion: String,
+    language: String,
+    /** The retrieval candidates and the article for the intent: the decision record and the what-if read them. */
+    grounding: Schema.Types.Mixed,
+    readWithPrevious: Boolean,
+  },
   { _id: false },
 );
 
@@ -30,6 +41,8 @@ const messageSchema = new Schema(
     classification: classificationSchema,
     /** A call to the business's systems this line records (internal, for the agent and metrics). */
     action: { type: new Schema({ name: String, ok: Boolean }, { _id: false }), default: undefined },
+    /** Why the AI did what it did with this customer message, as the workflow recorded it. */
+    decision: Schema.Types.Mixed,
   },
   { versionKey: false },
 );
@@ -165,6 +178,8 @@ export function createModels(connection: Connection) {
     AuditTicket: connection.model('AuditTicket', auditTicketSchema, 'audit_tickets'),
     WorkerHeartbeat: connection.model('WorkerHeartbeat', workerHeartbeatSchema, 'worker_heartbeats'),
     Outreach: connection.model('Outreach', outreachSchema, 'outreach'),
+    PolicyVersion: connection.model('PolicyVersion', policyVersionSchema, 'policy_versions'),
+    PolicyChange: connection.model('PolicyChange', policyChangeSchema, 'policy_changes'),
   };
 }
 

@@ -89,3 +89,9 @@ export async function countHeldTasks(models: Models, agentId: string): Promise<n
 export async function readSlaEvents(models: Models, taskId: string) {
   return models.SlaEvent.find({ taskId }).sort({ firedAt: 1 }).lean();
 }
+
+/** Whether the agent works on a human task of this conversation: one in their queues, or theirs. */
+export async function agentHasTaskOf(models: Models, agentId: string, queues: string[], conversationId: string): Promise<boolean> {
+  const count = await models.Task.countDocuments({ conversationId, $or: [{ queue: { $in: queues } }, { assignee: agentId }] });
+  return count > 0;
+}

@@ -15,12 +15,13 @@ import {
   type Classification,
   type ConversationStatus,
   type CustomerProfile,
+  type DecisionRecord,
   type EscalationReason,
   type HandoffSummary,
   type Priority,
   type TranscriptMessage,
 } from './types';
-import { OUT_OF_SCOPE_INTENT, escalationReasons } from './escalation';
+import { OUT_OF_SCOPE_INTENT, escalationChecks, reasonsOf } from './escalation';
 import { routeHandoff } from './routing';
 import { offHoursNotice, personExpected } from './off-hours';
 import { fillPlaceholders, inBrandVoice, placeholderValues } from './placeholders';
@@ -92,6 +93,11 @@ export interface RecordedOutcome {
   replyId?: string;
   handoffTaskId?: string;
   actions?: Array<{ name: string; ok: boolean }>;
+}
+
+/** A transcript line as the customer sees it: why the AI decided stays with the business. */
+export function customerLine({ decision: _decision, ...line }: TranscriptMessage): TranscriptMessage {
+  return line;
 }
 
 /** The CSAT rules of a configuration; ones passed to workflows before the rules existed have none. */
@@ -251,6 +257,19 @@ export class Conversation {
    * configured ones this run may use (none for histories from before actions).
    */
   decide(messageId: string, classification: Classification, actions: readonly ActionConfig[] = []): Decision {
+    const decision = this.choose(messageId, classification, actions);
+    const record = this.decisionRecordOf(messageId);
+    if (record) {
+      record.decision = decision.kind;
+      record.retrieval = {
+        chosenArticleId: decision.kind === 'answer' ? decision.articleId : undefined,
+        minAnswerScore: this.config.knowledge.minAnswerScore,
+      };
+    }
+    return decision;
+  }
+
+  private choose(messageId: string, classification: Classification, actions: readonly ActionConfig[]): Decision {
     const offered = this.state.offeredPerson;
     const pending = this.state.pendingAction;
     this.state.offeredPerson = undefined;
@@ -309,6 +328,8 @@ export class Conversation {
       internal: true,
       action: { name: call.name, ok: result.ok },
     });
+    const record = this.decisionRecordOf(inReplyTo);
+    if (record) record.actions = [...(record.actions ?? []), { name: call.name, ok: result.ok }];
     const action = (this.config.actions ?? []).find((candidate) => candidate.name === call.name);
     if (!result.ok || !action) return undefined;
     return inBrandVoice(this.config, this.state.customer, actionAnswer(action, call.facts, result));
@@ -343,20 +364,28 @@ export class Conversation {
   }
 
   /**
-   * Records what the classifier understood and returns every escalation rule that fires.
-   * An empty list means the AI should answer.
+   * Records what the classifier understood and every escalation rule's check (the start of the
+   * message's decision record), and returns the reasons of the rules that fire. An empty list
+   * means the AI should answer.
    */
   classify(messageId: string, classification: Classification): EscalationReason[] {
     const index = this.state.transcript.findIndex((m) => m.id === messageId);
     const message = this.state.transcript[index];
     if (!message) throw new Error(`unknown message ${messageId}`);
     message.classification = classification;
-    return escalationReasons({
+    const rules = escalationChecks({
       config: this.config,
       customer: this.state.customer,
       transcript: this.state.transcript.slice(0, index),
       message: { text: message.text, classification },
     });
+    message.decision = { rules };
+    return reasonsOf(rules);
+  }
+
+  /** The decision record of a customer message, started when it was classified. */
+  private decisionRecordOf(messageId: string): DecisionRecord | undefined {
+    return this.state.transcript.find((m) => m.id === messageId && m.role === 'customer')?.decision;
   }
 
   /** An AI reply: a grounded answer (with citations) or a reply without an article. */
@@ -369,6 +398,8 @@ export class Conversation {
       citations: answer.citations,
     };
     this.state.transcript.push(message);
+    const record = this.decisionRecordOf(inReplyTo);
+    if (record) record.outcome = { kind: 'replied', citations: answer.citations };
     return message;
   }
 
@@ -399,6 +430,12 @@ export class Conversation {
     this.state.status = 'handoff';
     const message: TranscriptMessage = { id: handoffNoticeId(inReplyTo), role: 'system', text: notice, at: input.at };
     this.state.transcript.push(message);
+    // A message the model failed on, or a request for a person, has no rules to show: only the outcome.
+    const asked = this.state.transcript.find((m) => m.id === inReplyTo && m.role === 'customer');
+    if (asked) {
+      asked.decision ??= { rules: [] };
+      asked.decision.outcome = { kind: 'handoff', taskId: handoff.taskId, reasons: input.reasons, queue: input.queue, priority: input.priority };
+    }
     return { handoff, notice: message };
   }
 

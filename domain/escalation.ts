@@ -14,7 +14,25 @@ export interface EscalationInput {
   message: { text: string; classification: Classification };
 }
 
-export type EscalationRule = (input: EscalationInput) => EscalationReason | undefined;
+/**
+ * What one rule saw and concluded: the value it looked at, the threshold it compared it with, and
+ * the reason it gives when it fires. The decision record keeps these, so "why was this handed
+ * over?" is answered from what ran, not recomputed.
+ */
+export interface RuleCheck {
+  rule: string;
+  input: string | number | boolean | null;
+  threshold: string | number | null;
+  fired: boolean;
+  reason?: EscalationReason;
+}
+
+export type EscalationRule = (input: EscalationInput) => RuleCheck;
+
+/** A rule's check, firing with `reason` when there is one. */
+function check(rule: string, input: RuleCheck['input'], threshold: RuleCheck['threshold'], reason: EscalationReason | undefined): RuleCheck {
+  return reason ? { rule, input, threshold, fired: true, reason } : { rule, input, threshold, fired: false };
+}
 
 /** The category a customer picks by asking for a person; it has its own reason code. */
 export const HUMAN_REQUEST_CATEGORY = 'human_request';
@@ -36,24 +54,28 @@ export function isHighValueCustomer(customer: CustomerProfile, config: SupportCo
   );
 }
 
-export const humanRequestRule: EscalationRule = ({ message }) =>
-  message.classification.category === HUMAN_REQUEST_CATEGORY ? { code: 'human_request' } : undefined;
+export const humanRequestRule: EscalationRule = ({ message }) => {
+  const { category } = message.classification;
+  return check('human_request', category, HUMAN_REQUEST_CATEGORY, category === HUMAN_REQUEST_CATEGORY ? { code: 'human_request' } : undefined);
+};
 
 export const categoryRule: EscalationRule = ({ config, message }) => {
   const id = message.classification.category;
   const category = config.categories.find((candidate) => candidate.id === id);
-  if (!category || category.handling !== 'human' || id === HUMAN_REQUEST_CATEGORY) return undefined;
-  return { code: `category:${id}`, detail: category.label };
+  const fires = category !== undefined && category.handling === 'human' && id !== HUMAN_REQUEST_CATEGORY;
+  return check('category', id, category?.handling ?? null, fires ? { code: `category:${id}`, detail: category.label } : undefined);
 };
 
 export const keywordRule: EscalationRule = ({ config, message }) => {
   const matched = config.escalation.keywords.filter((keyword) => wordMatch(message.text, keyword));
-  return matched.length > 0 ? { code: 'keyword', detail: matched.join(', ') } : undefined;
+  // The customer's words stay out of the record: only which configured keywords matched.
+  return check('keyword', matched.join(', ') || null, config.escalation.keywords.join(', '), matched.length > 0 ? { code: 'keyword', detail: matched.join(', ') } : undefined);
 };
 
 export const sentimentRule: EscalationRule = ({ config, message }) => {
   const { sentiment } = message.classification;
-  return isVeryNegative(sentiment, config) ? { code: 'sentiment', detail: sentiment.toFixed(2) } : undefined;
+  const threshold = config.escalation.veryNegativeSentiment;
+  return check('sentiment', sentiment, threshold, isVeryNegative(sentiment, config) ? { code: 'sentiment', detail: sentiment.toFixed(2) } : undefined);
 };
 
 /**
@@ -64,15 +86,13 @@ export const sentimentRule: EscalationRule = ({ config, message }) => {
 export const sentimentTrendRule: EscalationRule = ({ config, transcript, message }) => {
   const { window, drop } = config.escalation.negativeTrend;
   const current = message.classification.sentiment;
-  if (current >= 0) return undefined;
   const earlier = customerMessages(transcript)
     .flatMap((previous) => (previous.classification ? [previous.classification.sentiment] : []))
     .slice(-(window - 1));
-  if (earlier.length === 0) return undefined;
-  const best = Math.max(...earlier);
-  return best - current >= drop
-    ? { code: 'sentiment_trend', detail: `${best.toFixed(2)} → ${current.toFixed(2)}` }
-    : undefined;
+  if (current >= 0 || earlier.length === 0) return check('sentiment_trend', null, drop, undefined);
+  const fall = Math.max(...earlier) - current;
+  const detail = `${Math.max(...earlier).toFixed(2)} → ${current.toFixed(2)}`;
+  return check('sentiment_trend', Number(fall.toFixed(4)), drop, fall >= drop ? { code: 'sentiment_trend', detail } : undefined);
 };
 
 /**
@@ -91,31 +111,36 @@ export const repeatRule: EscalationRule = ({ config, transcript, message }) => {
     return similarity(previous.text, message.text) >= alike;
   };
   const times = 1 + customerMessages(transcript).filter(asksSameThing).length;
-  return times >= count ? { code: 'repeat', detail: `asked ${times} times` } : undefined;
+  return check('repeat', times, count, times >= count ? { code: 'repeat', detail: `asked ${times} times` } : undefined);
 };
 
 export const unresolvedRule: EscalationRule = ({ transcript, message }) => {
-  if (message.classification.intent !== NOT_RESOLVED_INTENT) return undefined;
+  const { intent } = message.classification;
+  if (intent !== NOT_RESOLVED_INTENT) return check('unresolved', intent, NOT_RESOLVED_INTENT, undefined);
   const lastAnswer = [...transcript].reverse().find((entry) => entry.role === 'ai');
-  return { code: 'unresolved', detail: lastAnswer?.citations?.length ? `after ${lastAnswer.citations.join(', ')}` : undefined };
+  const detail = lastAnswer?.citations?.length ? `after ${lastAnswer.citations.join(', ')}` : undefined;
+  return check('unresolved', intent, NOT_RESOLVED_INTENT, { code: 'unresolved', detail });
 };
 
 /** A message clearly written in a language the AI does not answer goes to a person. */
 export const languageRule: EscalationRule = ({ config, message }) => {
   const { language } = message.classification;
-  return language !== undefined && !config.languages.includes(language) ? { code: 'language', detail: language } : undefined;
+  // Configurations passed to workflows before languages existed have none (nor had their messages a language).
+  const languages = (config as Partial<SupportConfig>).languages ?? [];
+  const fires = language !== undefined && !languages.includes(language);
+  return check('language', language ?? null, languages.join(', ') || null, fires ? { code: 'language', detail: language } : undefined);
 };
 
 export const highValueRule: EscalationRule = ({ config, customer, message }) => {
   const inCategory = config.escalation.highValue.categories.includes(message.classification.category);
-  return inCategory && isHighValueCustomer(customer, config) ? { code: 'high_value' } : undefined;
+  const highValue = isHighValueCustomer(customer, config);
+  return check('high_value', highValue, config.escalation.highValue.categories.join(', '), inCategory && highValue ? { code: 'high_value' } : undefined);
 };
 
 export const lowConfidenceRule: EscalationRule = ({ config, message }) => {
   const { confidence } = message.classification;
-  return confidence < config.escalation.lowConfidence
-    ? { code: 'low_confidence', detail: confidence.toFixed(2) }
-    : undefined;
+  const threshold = config.escalation.lowConfidence;
+  return check('low_confidence', confidence, threshold, confidence < threshold ? { code: 'low_confidence', detail: confidence.toFixed(2) } : undefined);
 };
 
 /**
@@ -135,9 +160,19 @@ export const ESCALATION_RULES: readonly EscalationRule[] = [
   lowConfidenceRule,
 ];
 
+/** Every rule's check for this message, in reporting order. */
+export function escalationChecks(input: EscalationInput): RuleCheck[] {
+  return ESCALATION_RULES.map((rule) => rule(input));
+}
+
+/** The reasons of the rules that fired, in a stable order; empty means the AI may answer. */
+export function reasonsOf(checks: readonly RuleCheck[]): EscalationReason[] {
+  return checks.flatMap((ruleCheck) => (ruleCheck.reason ? [ruleCheck.reason] : []));
+}
+
 /** Every rule that fires for this message, in a stable order; empty means the AI may answer. */
 export function escalationReasons(input: EscalationInput): EscalationReason[] {
-  return ESCALATION_RULES.flatMap((rule) => rule(input) ?? []);
+  return reasonsOf(escalationChecks(input));
 }
 
 function customerMessages(transcript: TranscriptMessage[]): TranscriptMessage[] {

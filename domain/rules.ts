@@ -24,6 +24,8 @@ export const RULE_CODES = [
   // a business event posted for proactive engagement
   'engagement_off',
   'unknown_event_kind',
+  /** A policy version whose parts name categories, queues or intents it does not define. */
+  'invalid_policy',
   // a ticket export uploaded for an audit
   'malformed_upload',
   'missing_column',

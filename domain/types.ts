@@ -1,3 +1,5 @@
+import type { RuleCheck } from './escalation';
+
 // The vocabulary shared by every layer. Plain data only: these values travel through Temporal
 // payloads, MongoDB documents and HTTP bodies unchanged.
 
@@ -49,6 +51,29 @@ export interface TranscriptMessage {
   internal?: boolean;
   /** A call to the business's systems and how it went (an internal line the agent sees in the task). */
   action?: { name: string; ok: boolean };
+  /** On a customer message the AI handled: what it decided and why, as it ran (never shown to the customer). */
+  decision?: DecisionRecord;
+}
+
+/**
+ * Why the AI did what it did with one customer message, recorded as it ran: every escalation rule
+ * with what it saw, the article it chose, the actions run and the outcome. Together with the
+ * message's classification (model version, intent, confidence, retrieval candidates) it answers
+ * "why was this handed over?" without recomputing anything.
+ */
+export interface DecisionRecord {
+  /** Every escalation rule in reporting order; empty when the model failed before any rule ran. */
+  rules: RuleCheck[];
+  /** What the AI chose: answer from an article, reply without one, run an action, or hand over. */
+  decision?: 'answer' | 'reply' | 'action' | 'handoff';
+  /** The article answered from and the score it had to reach. */
+  retrieval?: { chosenArticleId?: string; minAnswerScore: number };
+  /** Calls to the business's systems made for this message. */
+  actions?: Array<{ name: string; ok: boolean }>;
+  /** How the message ended: replied to (with the articles cited, if any), or handed over. */
+  outcome?:
+    | { kind: 'replied'; citations: string[] }
+    | { kind: 'handoff'; taskId: string; reasons: EscalationReason[]; queue: string; priority: Priority };
 }
 
 /** The name of a visitor who gave none: greetings read "Hi there,". */

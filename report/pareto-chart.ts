@@ -1,5 +1,5 @@
-import { Resvg } from '@resvg/resvg-js';
 import type { ParetoRow } from '../domain/pareto';
+import { FONT, GRID, INK, at, escapeXml, niceStep, svgToPng } from './svg';
 import { VITAL_FEW_SHARE } from '../domain/pareto';
 
 // The Pareto chart as SVG: a bar per category (count, left axis), the cumulative share as a line
@@ -11,16 +11,9 @@ const MARGIN = { left: 70, right: 70, top: 60, bottom: 160 };
 const MAX_BARS = 16;
 const MAX_LABEL_CHARS = 18;
 
-const INK = '#282828';
-const GRID = '#e1e1e1';
 const BAR = '#4272c4';
 const LINE = '#e6781e';
 const MARK = '#c83c3c';
-// DejaVu Sans first: the font the PNG is drawn with; a browser showing the SVG takes what it has.
-const FONT = "'DejaVu Sans', Helvetica, Arial, sans-serif";
-// resvg silently drops text it has no font for, and the Docker image has no system fonts: the font
-// comes with the code, so every machine draws the labels, and draws them the same.
-const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) => require.resolve(`dejavu-fonts-ttf/ttf/${file}`));
 
 export const PARETO_CHART_SIZE = { width: WIDTH, height: HEIGHT };
 
@@ -38,21 +31,6 @@ function foldTail(rows: readonly ParetoRow[]): ParetoRow[] {
   return [...kept, { category: `${rest.length} others`, count: rest.reduce((sum, r) => sum + r.count, 0), percent, cumulativePercent: last.cumulativePercent }];
 }
 
-/** A round step for about five gridlines up to `max`. */
-function niceStep(max: number): number {
-  const rough = Math.max(1, max / 5);
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
-  return step ?? 10 * power;
-}
-
-/** Category names and titles come from configuration and uploads: escape them. */
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** Coordinates to a tenth of a pixel, so the SVG stays small and readable. */
-const at = (value: number): number => Math.round(value * 10) / 10;
 
 export function paretoChartSvg(rows: readonly ParetoRow[], title: string): string {
   const bars = foldTail(rows);
@@ -104,5 +82,5 @@ export function paretoChartSvg(rows: readonly ParetoRow[], title: string): strin
 
 /** The same chart as PNG. */
 export function paretoChartPng(rows: readonly ParetoRow[], title: string): Buffer {
-  return new Resvg(paretoChartSvg(rows, title), { font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  return svgToPng(paretoChartSvg(rows, title));
 }

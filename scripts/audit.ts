@@ -1,11 +1,11 @@
 // `npm run audit -- --file tickets.csv [--text col --id col --date col] [--out dir] [--batch-size n]`:
 // uploads a ticket export to the running API, shows the audit's progress, then prints the Pareto
-// table and saves the categorised spreadsheet and the Pareto chart. The API is TANDEM_URL (default
-// http://127.0.0.1:3000); the operator key is TANDEM_OPERATOR_KEY, else the local stack's.
+// table and saves the categorised spreadsheet and the Pareto chart (see operator-api.ts for the
+// API and credential it uses).
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './stack/paths';
-import { profileRunDir } from './stack/profiles';
+import { operatorApi, option, runCommand } from './operator-api';
 
 interface ParetoRow {
   category: string;
@@ -23,22 +23,6 @@ interface AuditView {
 const USAGE = 'usage: npm run audit -- --file <tickets.csv|tickets.json> [--text col] [--id col] [--date col] [--out dir] [--batch-size n]';
 const POLL_MS = 500;
 const BAR_WIDTH = 30;
-
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : undefined;
-}
-
-function operatorKey(): string {
-  const fromEnv = process.env.TANDEM_OPERATOR_KEY ?? process.env.TANDEM_OPERATOR_KEYS?.split(',')[0];
-  if (fromEnv) return fromEnv.trim();
-  const file = path.join(profileRunDir('dev'), 'credentials.json');
-  if (!fs.existsSync(file)) throw new Error('no operator key: set TANDEM_OPERATOR_KEY or start the local stack with ./tandem start');
-  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { TANDEM_OPERATOR_KEYS?: string };
-  const key = stored.TANDEM_OPERATOR_KEYS?.split(',')[0];
-  if (!key) throw new Error(`${file} holds no operator key`);
-  return key;
-}
 
 function bar(done: number, total: number, elapsedMs: number): string {
   const share = total === 0 ? 1 : done / total;
@@ -59,14 +43,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const base = (process.env.TANDEM_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-  const headers = { authorization: `Bearer ${operatorKey()}`, 'content-type': 'application/json' };
-  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${base}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const payload = (await response.json()) as T & { error?: { code: string; message: string } };
-    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${payload.error?.code}: ${payload.error?.message}`);
-    return payload;
-  };
+  const { base, headers, call: api } = operatorApi();
 
   const columns = Object.fromEntries((['id', 'date', 'text'] as const).flatMap((c) => (option(args, c) ? [[c, option(args, c)]] : [])));
   const batchSize = option(args, 'batch-size');
@@ -118,10 +95,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`\naudit failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('audit', main);

@@ -1,4 +1,5 @@
 import { continueAsNew, setHandler } from '@temporalio/workflow';
+import { customerLine } from '../domain/conversation';
 import { rejectIfRuleBroken } from './rejections';
 import { ConversationSession } from './conversation-session';
 import {
@@ -45,7 +46,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   setHandler(conversationQuery, () => conversation.view());
   setHandler(messagesAfterQuery, (count) => {
     const transcript = conversation.snapshot.transcript.filter((m) => !m.internal);
-    return { total: transcript.length, messages: transcript.slice(count) };
+    return { total: transcript.length, messages: transcript.slice(count).map(customerLine) };
   });
 
   const end = await session.run();

@@ -91,8 +91,13 @@ test(
         'examples,coverage,fuzzing',
         '--max-examples',
         '25',
+        // One worker thread: hypothesis names each filter by parsing its source with `ast`, and the
+        // AST constructor of the pinned CPython 3.11.7 keeps its recursion depth in state the threads
+        // share, so two threads parsing at once fail with "AST constructor recursion depth mismatch"
+        // (a SystemError in the fuzzer, not an answer of the API). The policy bodies, whole support
+        // configurations, made the coverage phase parse often enough to hit it on every run.
         '--workers',
-        '2',
+        '1',
         '--seed',
         '8',
         '--max-time',

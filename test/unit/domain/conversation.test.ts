@@ -1,6 +1,6 @@
 import defaultConfig from '../../../config/support.default.json';
 import { supportConfigSchema } from '../../../config/schema';
-import { Conversation, emailRequested } from '../../../domain/conversation';
+import { Conversation, customerLine, emailRequested } from '../../../domain/conversation';
 import { RuleViolation } from '../../../domain/rules';
 import type { Classification } from '../../../domain/types';
 
@@ -289,5 +289,42 @@ describe('Conversation.decide', () => {
     const decision = conversation.decide('m1', classification('track_order', 'order_status', { language: 'fr', ...grounded('kb-track_order-1', 0.6) }));
 
     expect(decision).toEqual({ kind: 'handoff', reasons: [{ code: 'language', detail: 'fr' }] });
+  });
+
+  test('when a message is handed over for low confidence, then its decision record holds every rule with input, threshold and verdict, and the handoff; the customer never sees it', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'hmm the thing with the stuff', at);
+
+    const decision = conversation.decide('m1', classification('track_order', 'order_status', { confidence: 0.2, ...grounded('kb-track_order-1', 0.7) }));
+    if (decision.kind !== 'handoff') throw new Error('expected a handoff');
+    const route = conversation.route(decision.reasons);
+    conversation.handOff({ reasons: decision.reasons, ...route, summary: { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' }, at }, 'm1', 'A person will reply.');
+    const message = conversation.snapshot.transcript[0]!;
+
+    expect(message.decision?.rules).toHaveLength(10);
+    expect(message.decision?.rules.find((rule) => rule.rule === 'low_confidence')).toEqual({
+      rule: 'low_confidence', input: 0.2, threshold: 0.35, fired: true, reason: { code: 'low_confidence', detail: '0.20' },
+    });
+    expect(message.decision?.rules.filter((rule) => rule.fired).map((rule) => rule.rule)).toEqual(['low_confidence']);
+    expect(message.decision).toMatchObject({
+      decision: 'handoff',
+      retrieval: { chosenArticleId: undefined, minAnswerScore: config.knowledge.minAnswerScore },
+      outcome: { kind: 'handoff', taskId: 'handoff-conv-1-1', reasons: [{ code: 'low_confidence', detail: '0.20' }], queue: route.queue, priority: route.priority },
+    });
+    expect(customerLine(message)).not.toHaveProperty('decision');
+  });
+
+  test('when the AI answers from an article, then the record names the article it chose and the reply that cited it', () => {
+    const conversation = open();
+    conversation.addCustomerMessage('m1', 'how do i reset my password', at);
+
+    conversation.decide('m1', classification('recover_password', 'account', grounded('kb-recover_password-1', 0.8)));
+    conversation.addAiAnswer('m1', { text: 'Use the reset link.', citations: ['kb-recover_password-1'] }, at);
+
+    expect(conversation.snapshot.transcript[0]!.decision).toMatchObject({
+      decision: 'answer',
+      retrieval: { chosenArticleId: 'kb-recover_password-1' },
+      outcome: { kind: 'replied', citations: ['kb-recover_password-1'] },
+    });
   });
 });
