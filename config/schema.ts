@@ -119,22 +119,6 @@ const action = z
       /** What a write will do, asked before it runs; required for writes. */
       confirm: z.string().min(1).optional(),
     }),
-  })
-  .superRefine((a, ctx) => {
-    for (const name of namesIn(a.request.path)) {
-      if (!(ACTION_FACTS as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', path: ['request', 'path'], message: `{{${name}}} is not a fact (${ACTION_FACTS.join(', ')})` });
-      }
-    }
-    const known = new Set<string>([...ACTION_FACTS, ...a.responseFields]);
-    for (const line of [...a.replies.done, a.replies.notFound, a.replies.confirm ?? '', a.summary]) {
-      for (const name of namesIn(line)) {
-        if (!known.has(name)) ctx.addIssue({ code: 'custom', path: ['replies'], message: `{{${name}}} is neither a fact nor a response field` });
-      }
-    }
-    if (a.effect === 'write' && !a.replies.confirm) {
-      ctx.addIssue({ code: 'custom', path: ['replies', 'confirm'], message: 'a write needs the question that confirms it' });
-    }
   });
 
 export const supportConfigSchema = z.object({
@@ -219,13 +203,7 @@ export const supportConfigSchema = z.object({
   idleCloseMs: durationMs,
   /** Customer messages per conversation run before continue-as-new. */
   messagesPerRun: z.number().int().min(10).max(1000),
-})
-  .superRefine((config, ctx) => {
-    const queue = config.engagement?.outreachQueue;
-    if (queue !== undefined && !config.queues.some((q) => q.id === queue)) {
-      ctx.addIssue({ code: 'custom', path: ['engagement', 'outreachQueue'], message: `${queue} is not one of the queues` });
-    }
-  });
+});
 
 export type SupportConfig = z.infer<typeof supportConfigSchema>;
 export type CategoryConfig = SupportConfig['categories'][number];
@@ -249,11 +227,14 @@ export function supportConfigProblems(config: SupportConfig): string[] {
   for (const action of config.actions) {
     if (names.has(action.name)) problems.push(`actions.${action.name}: the name is used twice`);
     names.add(action.name);
+    problems.push(...actionProblems(action));
     for (const intent of action.intents) {
       if (!(intent in config.intentCategories)) problems.push(`actions.${action.name}.intents: unknown intent ${intent}`);
     }
   }
   if (!queueIds.has(config.sla.overflowQueue)) problems.push(`sla.overflowQueue: unknown queue`);
+  const outreachQueue = config.engagement?.outreachQueue;
+  if (outreachQueue !== undefined && !queueIds.has(outreachQueue)) problems.push(`engagement.outreachQueue: unknown queue ${outreachQueue}`);
   // A time zone or calendar the SLA clock cannot use would fail every handoff inside its workflow.
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.sla.timeZone });
@@ -263,6 +244,26 @@ export function supportConfigProblems(config: SupportConfig): string[] {
   const businessTime = Object.values(config.sla.policies).some((policy) => policy.calendar === 'business');
   if (businessTime && !config.sla.businessHours.some((period) => period.start < period.end)) {
     problems.push('sla.businessHours: a business-time policy needs opening hours');
+  }
+  return problems;
+}
+
+/** Names an action's request and replies use that it will not have, and a write without its question. */
+function actionProblems(action: ActionConfig): string[] {
+  const problems: string[] = [];
+  for (const name of namesIn(action.request.path)) {
+    if (!(ACTION_FACTS as readonly string[]).includes(name)) {
+      problems.push(`actions.${action.name}.request.path: {{${name}}} is not a fact (${ACTION_FACTS.join(', ')})`);
+    }
+  }
+  const known = new Set<string>([...ACTION_FACTS, ...action.responseFields]);
+  for (const line of [...action.replies.done, action.replies.notFound, action.replies.confirm ?? '', action.summary]) {
+    for (const name of namesIn(line)) {
+      if (!known.has(name)) problems.push(`actions.${action.name}.replies: {{${name}}} is neither a fact nor a response field`);
+    }
+  }
+  if (action.effect === 'write' && !action.replies.confirm) {
+    problems.push(`actions.${action.name}.replies.confirm: a write needs the question that confirms it`);
   }
   return problems;
 }

@@ -59,7 +59,10 @@ test('when the worker is SIGKILLed between the confirmation and the cancel call,
   expect(worker?.alive).toBe(true);
   process.kill(-(worker?.pid as number), 'SIGKILL');
   await startWorker();
-  const outcome = await confirmed;
+  // The restart may outlast the API's bound (202 pending): the client retries the same message,
+  // which returns the outcome recorded for it once the worker has finished it.
+  let outcome = await confirmed;
+  while (outcome.status === 202 && Date.now() < deadline + 60_000) outcome = await say('m2', 'yes');
 
   const cancelCalls = store.calls.filter((c) => c.path === '/customers/cust-42/orders/1002/cancel');
   process.stderr.write(`[action-kill] cancel calls ${cancelCalls.length}, applied ${cancelCalls.filter((c) => c.effect).length}, replayed ${cancelCalls.filter((c) => c.replayed).length}\n`);

@@ -1,5 +1,5 @@
 import defaultConfig from '../../../config/support.default.json';
-import { supportConfigSchema, type ActionConfig } from '../../../config/schema';
+import { supportConfigProblems, supportConfigSchema, type ActionConfig } from '../../../config/schema';
 import { actionAnswer, actionFacts, actionSummary, fillTemplate, requestPath } from '../../../domain/actions';
 import { Conversation } from '../../../domain/conversation';
 import { findOrderNumber } from '../../../domain/handoff';
@@ -116,7 +116,10 @@ describe('action configuration', () => {
     const broken = structuredClone(defaultConfig) as { actions: Array<Record<string, any>> };
     (broken.actions[0] as any).replies.done = ['It is {{secretField}}.'];
     delete (broken.actions[1] as any).replies.confirm;
-    const issues = supportConfigSchema.safeParse(broken).error?.issues.map((i) => i.message) ?? [];
-    expect(issues).toEqual(expect.arrayContaining(['{{secretField}} is neither a fact nor a response field', 'a write needs the question that confirms it']));
+    const problems = supportConfigProblems(supportConfigSchema.parse(broken));
+    expect(problems).toEqual([
+      'actions.lookup_order.replies: {{secretField}} is neither a fact nor a response field',
+      'actions.cancel_order.replies.confirm: a write needs the question that confirms it',
+    ]);
   });
 });
