@@ -13,6 +13,7 @@ import { categoryForLabel, detectLanguage } from '../ai/understanding';
 import { cacheDir, encoderDir } from '../config/paths';
 import { escalationReasons } from '../domain/escalation';
 import type { Classification, CustomerProfile } from '../domain/types';
+import { DATASET_OPTIONS } from './dataset-options';
 
 // npm run eval -- --file <csv> --text <column> --label <column> [--model <id|path>]
 //                 [--escalate <label,label,...>] [--json]
@@ -68,9 +69,7 @@ interface EvalReport {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      file: { type: 'string' },
-      text: { type: 'string' },
-      label: { type: 'string' },
+      ...DATASET_OPTIONS,
       model: { type: 'string' },
       escalate: { type: 'string' },
       json: { type: 'boolean', default: false },

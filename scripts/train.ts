@@ -7,6 +7,7 @@ import { embedAllCached } from '../ai/embedded/embedding-cache';
 import { loadSentenceEncoder } from '../ai/embedded/encoder';
 import { DEFAULT_MODELS_DIR, saveModel } from '../ai/model-store';
 import { cacheDir, encoderDir } from '../config/paths';
+import { DATASET_OPTIONS } from './dataset-options';
 
 // npm run train -- --file <csv> --text <column> --label <column> [--name <name>] [--out <dir>]
 //                  [--seed <n>] [--holdout <fraction>]
@@ -23,9 +24,7 @@ const USAGE =
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      file: { type: 'string' },
-      text: { type: 'string' },
-      label: { type: 'string' },
+      ...DATASET_OPTIONS,
       name: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string' },

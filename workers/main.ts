@@ -4,7 +4,7 @@ import { ConfigError, loadEnv } from '../config/env';
 import { createLogger } from '../app/logger';
 import { exitOnUnhandledFailures } from '../app/process-failures';
 import { ensureRetrainingSchedule } from './retraining-schedule';
-import { createActivityRuntime, createWorkers } from './runtime';
+import { createActivityRuntime, createWorkers, workerSettings } from './runtime';
 
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -13,15 +13,9 @@ async function main(): Promise<void> {
   const runtime = await createActivityRuntime(env, log);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await createWorkers({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
-    maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
+    ...workerSettings(env, connection, runtime, log),
     queues: env.TANDEM_WORKER_QUEUES,
-    activities: runtime.activities,
     workflowBundle: env.TANDEM_WORKFLOW_BUNDLE ? { codePath: env.TANDEM_WORKFLOW_BUNDLE } : undefined,
-    heartbeat: { models: runtime.models, log },
   });
   if (env.TANDEM_WORKER_QUEUES.includes('batch')) {
     await ensureRetrainingSchedule(

@@ -130,6 +130,19 @@ export interface WorkerOptions {
 
 export type WorkerQueue = 'conversations' | 'batch';
 
+/** The worker options an environment decides (namespace, queues, cache), with the runtime's activities and heartbeat. */
+export function workerSettings(env: Env, connection: NativeConnection, runtime: ActivityRuntime, log: Logger) {
+  return {
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
+    maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
+    activities: runtime.activities,
+    heartbeat: { models: runtime.models, log },
+  } satisfies Omit<WorkerOptions, 'queues' | 'workflowBundle'>;
+}
+
 /** The workers of one process, sharing one workflow bundle and one set of activities. */
 export interface Workers {
   run(): Promise<void>;

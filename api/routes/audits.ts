@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import * as audits from '../../app/audits';
 import type { ApiDeps } from '../deps';
 import { auditIdParam, auditUploadBody } from '../schemas';
@@ -24,19 +24,20 @@ export function auditRoutes(deps: ApiDeps): Router {
 
   router.get('/v1/audits/:auditId/tickets.csv', operator, async (req, res) => {
     const id = auditId(req.params);
-    const csv = await audits.auditTicketsCsv(deps, id);
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="audit-${id}-tickets.csv"`);
-    res.send(csv);
+    sendFile(res, await audits.auditTicketsCsv(deps, id), 'text/csv; charset=utf-8', `attachment; filename="audit-${id}-tickets.csv"`);
   });
 
   router.get('/v1/audits/:auditId/pareto.png', operator, async (req, res) => {
     const id = auditId(req.params);
-    const png = await audits.auditParetoPng(deps, id);
-    res.setHeader('content-type', 'image/png');
-    res.setHeader('content-disposition', `inline; filename="audit-${id}-pareto.png"`);
-    res.send(png);
+    sendFile(res, await audits.auditParetoPng(deps, id), 'image/png', `inline; filename="audit-${id}-pareto.png"`);
   });
 
   return router;
+}
+
+/** A file for the operator: downloaded (`attachment`) or shown in the browser (`inline`). */
+function sendFile(res: Response, body: string | Buffer, contentType: string, disposition: string): void {
+  res.setHeader('content-type', contentType);
+  res.setHeader('content-disposition', disposition);
+  res.send(body);
 }

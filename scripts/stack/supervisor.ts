@@ -18,17 +18,20 @@ export interface SupervisedApp {
   env: Record<string, string>;
 }
 
+/** An app's restarts since the supervisor started, for `./tandem status`. */
 export interface RestartRecord {
   restarts: number;
+  /** When it last exited, and how: "signal SIGKILL", "code 1". */
   lastAt: string;
   lastExit: string;
 }
 
-/** The first restart comes quickly (a killed worker is back within seconds); a crash loop slows down. */
-const FIRST_PAUSE_MS = 250;
-const LONGEST_PAUSE_MS = 30_000;
-/** An app that ran this long was healthy: its next crash starts the pauses again from the first. */
-const HEALTHY_AFTER_MS = 60_000;
+/**
+ * Pauses before a restart: the first is short (a killed worker is back within seconds), a crash
+ * loop doubles them, and an app that ran `healthyAfterMs` starts again from the first.
+ */
+const PAUSES = { firstMs: 250, longestMs: 30_000, healthyAfterMs: 60_000 };
+/** How long stopping apps may take before they are killed. */
 const STOP_GRACE_MS = 10_000;
 
 const planPath = (runDir: string): string => path.join(path.resolve(runDir), 'supervisor-plan.json');
@@ -46,8 +49,8 @@ export function readRestarts(runDir: string): Record<string, RestartRecord> {
 }
 
 /** The pause before restarting an app that failed `failures` times in a row. */
-export function restartPause(failures: number): number {
-  return Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** Math.max(0, failures - 1));
+function restartPause(failures: number): number {
+  return Math.min(PAUSES.longestMs, PAUSES.firstMs * 2 ** Math.max(0, failures - 1));
 }
 
 /** Runs the plan in `runDir` until SIGTERM or SIGINT: the body of `scripts/supervise.ts`. */
@@ -66,7 +69,7 @@ export function supervise(runDir: string): void {
     child.once('exit', (code, signal) => {
       children.delete(app.name);
       if (stopping) return;
-      const inARow = Date.now() - startedAt >= HEALTHY_AFTER_MS ? 1 : failures + 1;
+      const inARow = Date.now() - startedAt >= PAUSES.healthyAfterMs ? 1 : failures + 1;
       const pause = restartPause(inARow);
       const exit = signal ? `signal ${signal}` : `code ${code}`;
       const record = restarts[app.name] ?? { restarts: 0, lastAt: '', lastExit: '' };

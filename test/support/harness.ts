@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../app/logger';
-import { createActivityRuntime, createWorkers, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
+import { createActivityRuntime, createWorkers, workerSettings, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
 import { startStack, stopStack } from '../../scripts/stack/services';
 import { workflowBundle } from './workflow-bundle';
@@ -78,14 +78,9 @@ export async function startTandem(opts: { env?: Env; activities?: (real: WorkerA
   const runtime = await createActivityRuntime(env, log);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await createWorkers({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
-    maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
+    ...workerSettings(env, connection, runtime, log),
     activities: opts.activities ? opts.activities(runtime.activities) : runtime.activities,
     workflowBundle: await workflowBundle(),
-    heartbeat: { models: runtime.models, log },
   });
   const running = workers.run();
   const api = await startWebServer(env);

@@ -19,6 +19,17 @@ function open(customer = { id: 'c1', name: 'Dana Scully', email: 'dana@example.c
   return Conversation.open({ id: 'conv-1', customer, config, at });
 }
 
+/** A conversation handed over at `at` because the customer asked for a person, with the notice they got. */
+function askedForAPersonAt(at: string) {
+  const conversation = open();
+  conversation.addCustomerMessage('m1', 'can I talk to a person', at);
+  const reasons = conversation.classify('m1', classification('contact_human_agent', 'human_request'));
+  const route = conversation.route(reasons);
+  const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
+  const { notice } = conversation.handOff({ reasons, ...route, summary, at }, 'm1', conversation.handoffNotice(route.priority, at));
+  return { conversation, notice };
+}
+
 describe('Conversation', () => {
   test('when a message id is missing, too long or reused for another text, or the message is empty, too long, holds control characters or the conversation is closed, then it is refused with a stable code', () => {
     const conversation = open();
@@ -91,12 +102,7 @@ describe('Conversation', () => {
 
   test('when a person takes over while the team is away, then the customer is told when and gets one holding reply', () => {
     const sunday = '2026-11-29T10:00:00.000Z';
-    const conversation = open();
-    conversation.addCustomerMessage('m1', 'can I talk to a person', sunday);
-    const reasons = conversation.classify('m1', classification('contact_human_agent', 'human_request'));
-    const route = conversation.route(reasons);
-    const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
-    const { notice } = conversation.handOff({ reasons, ...route, summary, at: sunday }, 'm1', conversation.handoffNotice(route.priority, sunday));
+    const { conversation, notice } = askedForAPersonAt(sunday);
 
     conversation.addCustomerMessage('m2', 'hello?', sunday);
     const first = conversation.addHoldingReply('m2', sunday);
@@ -111,12 +117,7 @@ describe('Conversation', () => {
 
   test('when a person takes over during business hours, then no holding reply is sent', () => {
     const tuesday = '2026-12-01T11:00:00.000Z';
-    const conversation = open();
-    conversation.addCustomerMessage('m1', 'can I talk to a person', tuesday);
-    const reasons = conversation.classify('m1', classification('contact_human_agent', 'human_request'));
-    const route = conversation.route(reasons);
-    const summary = { issue: '', aiTried: '', mood: '', suggestedFirstLine: '' };
-    const { notice } = conversation.handOff({ reasons, ...route, summary, at: tuesday }, 'm1', conversation.handoffNotice(route.priority, tuesday));
+    const { conversation, notice } = askedForAPersonAt(tuesday);
 
     conversation.addCustomerMessage('m2', 'hello?', tuesday);
 
