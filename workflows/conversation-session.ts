@@ -10,6 +10,7 @@ import {
   setCurrentDetails,
   startChild,
 } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ActionCall, ActionResult } from '../domain/actions';
 import { Conversation, csatRulesOf, type ConversationState, type Decision, type MessageOutcome, type Rating } from '../domain/conversation';
@@ -33,48 +34,39 @@ import { handoffWorkflow } from './handoff';
 import { searchAttributesWhenChanged } from './search-attributes';
 import { Serial } from './serial';
 
-// One proxy per activity, each with a summary, so the Temporal UI reads like the conversation.
-// A model server's calls are ordinary activities: heartbeats, cancellation, their own retries.
-const modelServer = {
-  classifyMessage: proxyActivities<Activities>({
-    summary: 'Classify the customer message',
-    startToCloseTimeout: '30 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-  }).classifyMessage,
-  answerQuestion: proxyActivities<Activities>({
-    summary: 'Answer from the knowledge base',
-    startToCloseTimeout: '60 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { maximumAttempts: 3, initialInterval: '200 milliseconds' },
-  }).answerQuestion,
-  summarizeHandoff: proxyActivities<Activities>({
-    summary: 'Summarize for the agent',
-    startToCloseTimeout: '60 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { maximumAttempts: 2, initialInterval: '200 milliseconds' },
-  }).summarizeHandoff,
+type ModelStepName = 'classifyMessage' | 'answerQuestion' | 'summarizeHandoff';
+
+/**
+ * The model's steps, each with its name in the Temporal UI (so it reads like the conversation),
+ * its attempts, and how long it may take on a model server or in process.
+ */
+const MODEL_STEPS: Record<ModelStepName, { summary: string; attempts: number; onServer: Duration; inProcess: Duration }> = {
+  classifyMessage: { summary: 'Classify the customer message', attempts: 3, onServer: '30 seconds', inProcess: '5 seconds' },
+  answerQuestion: { summary: 'Answer from the knowledge base', attempts: 3, onServer: '60 seconds', inProcess: '10 seconds' },
+  summarizeHandoff: { summary: 'Summarize for the agent', attempts: 2, onServer: '60 seconds', inProcess: '10 seconds' },
 };
-// The embedded model answers in a millisecond: as local activities its calls run inside the
-// workflow task, saving two task-queue round trips per message.
-const inProcessModel = {
-  classifyMessage: proxyLocalActivities<Activities>({
-    summary: 'Classify the customer message',
-    startToCloseTimeout: '5 seconds',
-    retry: { maximumAttempts: 3, initialInterval: '50 milliseconds' },
-  }).classifyMessage,
-  answerQuestion: proxyLocalActivities<Activities>({
-    summary: 'Answer from the knowledge base',
-    startToCloseTimeout: '10 seconds',
-    retry: { maximumAttempts: 3, initialInterval: '50 milliseconds' },
-  }).answerQuestion,
-  summarizeHandoff: proxyLocalActivities<Activities>({
-    summary: 'Summarize for the agent',
-    startToCloseTimeout: '10 seconds',
-    retry: { maximumAttempts: 2, initialInterval: '50 milliseconds' },
-  }).summarizeHandoff,
-};
-type ModelSteps = typeof inProcessModel;
+
+/**
+ * The model's steps as this worker runs them. A model server's calls are ordinary activities:
+ * heartbeats, cancellation, their own retries. The embedded model answers in a millisecond: as
+ * local activities its calls run inside the workflow task, saving two task-queue round trips per
+ * message.
+ */
+function modelStepsFor(placement: 'local' | 'remote') {
+  const step = <K extends ModelStepName>(name: K): Activities[K] => {
+    const { summary, attempts, onServer, inProcess } = MODEL_STEPS[name];
+    return placement === 'local'
+      ? proxyLocalActivities<Activities>({ summary, startToCloseTimeout: inProcess, retry: { maximumAttempts: attempts, initialInterval: '50 milliseconds' } })[name]
+      : proxyActivities<Activities>({
+          summary,
+          startToCloseTimeout: onServer,
+          heartbeatTimeout: '10 seconds',
+          retry: { maximumAttempts: attempts, initialInterval: '200 milliseconds' },
+        })[name];
+  };
+  return { classifyMessage: step('classifyMessage'), answerQuestion: step('answerQuestion'), summarizeHandoff: step('summarizeHandoff') };
+}
+type ModelSteps = ReturnType<typeof modelStepsFor>;
 
 const { modelPlacement } = proxyLocalActivities<Activities>({
   summary: 'Ask the worker how it runs the model',
@@ -277,7 +269,7 @@ export class ConversationSession {
   private async model(): Promise<ModelSteps> {
     if (this.modelSteps) return this.modelSteps;
     const placement = patched('worker-places-model') ? await modelPlacement() : (this.input.modelActivities ?? 'remote');
-    this.modelSteps = placement === 'local' ? inProcessModel : modelServer;
+    this.modelSteps = modelStepsFor(placement);
     return this.modelSteps;
   }
 
