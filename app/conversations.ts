@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
-import { customerLine, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
+import { customerTranscript, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
 import { personWait } from '../domain/off-hours';
 import { contactNoticeId, conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
@@ -151,7 +151,7 @@ export async function readConversation(ctx: AppContext, conversationId: string) 
       handoffs: view.handoffs.map((h) => ({ taskId: h.taskId, reasons: h.reasons, queue: h.queue, priority: h.priority, at: h.at })),
       rating: view.rating,
       createdAt: view.createdAt,
-      transcript: view.transcript.filter((m) => !m.internal).map(customerLine),
+      transcript: customerTranscript(view.transcript),
       prompts: customerPrompts(ctx, view, new Date()),
     };
   } catch (err) {

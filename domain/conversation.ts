@@ -100,6 +100,11 @@ export function customerLine({ decision: _decision, ...line }: TranscriptMessage
   return line;
 }
 
+/** The transcript as the customer sees it: no internal lines, no decision records. */
+export function customerTranscript(transcript: TranscriptMessage[]): TranscriptMessage[] {
+  return transcript.filter((m) => !m.internal).map(customerLine);
+}
+
 /** The CSAT rules of a configuration; ones passed to workflows before the rules existed have none. */
 export function csatRulesOf(config: SupportConfig): CsatRules {
   return (config as Partial<SupportConfig>).csat ?? DEFAULT_CSAT_RULES;

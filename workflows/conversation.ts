@@ -1,5 +1,5 @@
 import { continueAsNew, setHandler } from '@temporalio/workflow';
-import { customerLine } from '../domain/conversation';
+import { customerTranscript } from '../domain/conversation';
 import { rejectIfRuleBroken } from './rejections';
 import { ConversationSession } from './conversation-session';
 import {
@@ -45,8 +45,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<{ 
   setHandler(handoffResolvedSignal, (resolution) => session.resolveHandoff(resolution));
   setHandler(conversationQuery, () => conversation.view());
   setHandler(messagesAfterQuery, (count) => {
-    const transcript = conversation.snapshot.transcript.filter((m) => !m.internal);
-    return { total: transcript.length, messages: transcript.slice(count).map(customerLine) };
+    const transcript = customerTranscript(conversation.snapshot.transcript);
+    return { total: transcript.length, messages: transcript.slice(count) };
   });
 
   const end = await session.run();
