@@ -83,7 +83,7 @@ export const operations: Operation[] = [
   },
   {
     method: 'post', path: '/v1/conversations', summary: 'Start a conversation, optionally with its first message', security: 'apiKey',
-    body: startConversationBody, responses: { '201': 'Started; returns the conversation token (and the reply to the first message)', ...errors, '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
+    body: startConversationBody, responses: { '201': 'Started; returns the conversation token (and the reply to the first message)', '202': 'Started, but the first message had no reply within the bound (TANDEM_ANSWER_WITHIN_MS): it is durable, its outcome is pending, and the reply comes by SSE, webhook and GET', ...errors, '409': 'Conversation closed', '413': 'Message too long', '422': 'Empty message', ...limited },
   },
   {
     method: 'get', path: '/v1/conversations', summary: 'List and filter conversations', security: 'apiKey',

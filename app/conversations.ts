@@ -34,11 +34,15 @@ export interface StartConversation {
   firstMessage?: CustomerMessage;
 }
 
-/** Starts the conversation (a second start with the same id joins the first) and answers its first message. */
+/**
+ * Starts the conversation (a second start with the same id joins the first) and answers its first
+ * message within the bound, as `sendMessage` does: when no worker takes it in time, the
+ * conversation starts with the message in its history as a signal, and the outcome is pending.
+ */
 export async function startConversation(
   ctx: AppContext,
   request: StartConversation,
-): Promise<{ conversationId: string; outcome?: MessageOutcome }> {
+): Promise<{ conversationId: string; outcome?: MessageOutcome | PendingMessage }> {
   const conversationId = request.conversationId ?? newConversationId();
   // The active policy version travels in the input: the conversation keeps it, whatever is activated later.
   const { config } = await activeSupportConfig(ctx);
@@ -55,15 +59,23 @@ export async function startConversation(
     staticSummary: `Support conversation ${conversationId} with customer ${request.customer.id}`,
   };
   await noteConversationStarted(ctx, { conversationId, customer: request.customer, webhookUrl: request.webhookUrl });
-  if (!request.firstMessage) {
+  const { firstMessage } = request;
+  if (!firstMessage) {
     await ctx.temporal.workflow.start(conversationWorkflow, startOptions);
     return { conversationId };
   }
-  const outcome = await ctx.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
-    args: [request.firstMessage],
-    updateId: updateIdOf(request.firstMessage),
-    startWorkflowOperation: new WithStartWorkflowOperation(conversationWorkflow, startOptions),
-  });
+  const outcome = await answerWithinBound(
+    ctx,
+    { conversationId, messageId: firstMessage.messageId },
+    () =>
+      ctx.temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+        args: [firstMessage],
+        updateId: updateIdOf(firstMessage),
+        startWorkflowOperation: new WithStartWorkflowOperation(conversationWorkflow, startOptions),
+      }),
+    // Signal-with-start joins the conversation if the Update's start went through.
+    () => ctx.temporal.workflow.signalWithStart(conversationWorkflow, { ...startOptions, signal: customerMessageSignal, signalArgs: [firstMessage] }),
+  );
   return { conversationId, outcome };
 }
 
@@ -74,6 +86,16 @@ export interface PendingMessage {
   status: 'pending';
 }
 
+/** Sends a customer message; answered within `ctx.answerWithinMs` (see `answerWithinBound`). */
+export function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome | PendingMessage> {
+  return answerWithinBound(
+    ctx,
+    { conversationId, messageId: message.messageId },
+    () => updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: updateIdOf(message) }),
+    () => conversationHandle(ctx, conversationId).signal(customerMessageSignal, message),
+  );
+}
+
 /**
  * Answers within `ctx.answerWithinMs` whatever is down. The message goes as an Update, whose
  * validator refuses a broken rule before anything is written; when no worker has answered it in
@@ -81,19 +103,21 @@ export interface PendingMessage {
  * survives any restart and is read when a worker is back. The workflow reads a message once
  * whichever way it came.
  */
-export async function sendMessage(ctx: AppContext, conversationId: string, message: CustomerMessage): Promise<MessageOutcome | PendingMessage> {
+async function answerWithinBound(
+  ctx: AppContext,
+  message: { conversationId: string; messageId: string },
+  update: () => Promise<MessageOutcome>,
+  signal: () => Promise<unknown>,
+): Promise<MessageOutcome | PendingMessage> {
   const started = Date.now();
-  const send = () => updateConversation(ctx, conversationId, sendMessageUpdate, { args: [message], updateId: updateIdOf(message) });
   try {
-    return await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs - SIGNAL_BUDGET_MS, send);
+    return await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs - SIGNAL_BUDGET_MS, update);
   } catch (err) {
     if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
   }
-  await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs, () =>
-    conversationHandle(ctx, conversationId).signal(customerMessageSignal, message),
-  );
-  ctx.log.info({ conversationId, messageId: message.messageId }, 'no worker answered in time; the message waits in history');
-  return { conversationId, messageId: message.messageId, status: 'pending' };
+  await ctx.temporal.connection.withDeadline(started + ctx.answerWithinMs, signal);
+  ctx.log.info(message, 'no worker answered in time; the message waits in history');
+  return { ...message, status: 'pending' };
 }
 /** What is left of the bound, once the Update has had its time, to write the message as a signal. */
 const SIGNAL_BUDGET_MS = 1_500;

@@ -1556,6 +1556,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Started, but the first message had no reply within the bound (TANDEM_ANSWER_WITHIN_MS): it is durable, its outcome is pending, and the reply comes by SSE, webhook and GET */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
             /** @description Invalid request */
             400: {
                 headers: {

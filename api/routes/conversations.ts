@@ -23,7 +23,7 @@ export function conversationRoutes(deps: ApiDeps, limit: RateLimits): Router {
 
   router.post('/v1/conversations', auth.customerKey, limit.perApiKey, async (req, res) => {
     const started = await conversations.startConversation(deps, startConversationBody.parse(req.body));
-    res.status(201).json({ ...started, token: auth.conversationToken(started.conversationId) });
+    res.status(started.outcome?.status === 'pending' ? 202 : 201).json({ ...started, token: auth.conversationToken(started.conversationId) });
   });
 
   // The chat widget's conversation, opened with a short-lived visitor token instead of the conversation token.

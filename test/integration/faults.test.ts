@@ -196,7 +196,7 @@ test(
 );
 
 test(
-  'when every conversation worker is down, then health says so within 15 s, 20 messages are answered 202 within the bound, survive a Temporal restart, and are read once when a worker returns',
+  'when every conversation worker is down, then health says so within 15 s, 20 messages and a first message are answered 202 within the bound, survive a Temporal restart, and are read once when a worker returns',
   async () => {
     const clients = await Promise.all(Array.from({ length: 4 }, startClient));
     killWorker();
@@ -218,6 +218,15 @@ test(
     // A client that retries a pending message gets the same answer; it is still read once.
     expect((await post(messages[0] as (typeof messages)[number])).status).toBe(202);
     for (const { client, messageId } of messages) client.accepted.push(messageId);
+
+    // A conversation started with its first message: it starts, and the message waits in its history.
+    const firstMessage = { messageId: 'first-0', text: QUESTIONS[0] as string };
+    const startedAt = Date.now();
+    const start = await call('POST', '/v1/conversations', env.TANDEM_API_KEYS[0] as string, { customer: customer(), firstMessage });
+    expect(Date.now() - startedAt).toBeLessThan(ANSWER_WITHIN_MS + 1_000);
+    expect(start.status).toBe(202);
+    expect(start.body.outcome).toEqual({ conversationId: start.body.conversationId, messageId: 'first-0', status: 'pending' });
+    clients.push({ conversationId: start.body.conversationId, token: start.body.token, accepted: ['first-0'] });
 
     let health = await call('GET', '/health', '');
     while (health.body?.worker?.up && Date.now() - killedAt < 20_000) {
