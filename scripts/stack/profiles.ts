@@ -58,7 +58,18 @@ const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
   },
   // The fault tests run the embedded model: their Ollama port only completes the set.
   faults: { ports: { temporal: 27233, temporalUi: 28233, mongo: 47017, ollama: 27434, demoStore: 27100, api: 0 } },
-  bench: { ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, demoStore: 54100, api: 53000 } },
+  bench: {
+    ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, demoStore: 54100, api: 53000 },
+    // Moved when two checkouts benchmark on one machine at once.
+    variables: {
+      temporal: 'BENCH_TEMPORAL_PORT',
+      temporalUi: 'BENCH_TEMPORAL_UI_PORT',
+      mongo: 'BENCH_MONGO_PORT',
+      ollama: 'BENCH_OLLAMA_PORT',
+      demoStore: 'BENCH_DEMO_STORE_PORT',
+      api: 'BENCH_API_PORT',
+    },
+  },
   eval: { ports: { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, demoStore: 44100, api: 43000 } },
 };
 
