@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { SupportConfig } from '../config/schema';
 import type { ModelProvider } from '../ai/provider';
@@ -125,6 +126,18 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async projectConversation(projection: ConversationProjection): Promise<void> {
+      await writeConversationProjection(models, projection);
+    },
+
+    /**
+     * The same write inside the message's workflow task. It fails at once while the database is
+     * disconnected rather than queue behind the reconnection (the reply waits for it), and leaves
+     * the write to the durable `projectConversation`.
+     */
+    async projectConversationIfConnected(projection: ConversationProjection): Promise<void> {
+      if (models.Conversation.db.readyState !== mongoose.ConnectionStates.connected) {
+        throw ApplicationFailure.nonRetryable('the database is not connected', 'DatabaseUnavailable');
+      }
       await writeConversationProjection(models, projection);
     },
 

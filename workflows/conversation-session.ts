@@ -78,6 +78,14 @@ const { projectConversation } = proxyActivities<Activities>({
   summary: 'Update the conversation read model',
   ...ownDatabaseWrite,
 });
+// The same write in process, inside the message's workflow task: no activity task and no second
+// workflow task per message. One try, briefly: a database that does not answer at once is left to
+// the durable write above, which retries until it is back.
+const { projectConversationIfConnected } = proxyLocalActivities<Activities>({
+  summary: 'Update the conversation read model',
+  startToCloseTimeout: '2 seconds',
+  retry: { maximumAttempts: 1 },
+});
 const { notifyWebhook } = proxyActivities<Activities>({
   summary: 'Notify the customer webhook',
   ...outsideReceiverCall,
@@ -107,6 +115,8 @@ export class ConversationSession {
   /** Tells the customer's engagement workflow what happened (workflows/engagement-moments.ts). */
   private readonly tellEngagement: (state: ConversationState) => void;
   private modelSteps: ModelSteps | undefined;
+  /** Set while the database is away: projections go through the durable activity until one lands. */
+  private projectingDurably = false;
 
   constructor(private readonly input: ConversationInput) {
     this.config = input.config;
@@ -428,7 +438,24 @@ export class ConversationSession {
     return { conversationId: this.input.conversationId, messageId, status: this.conversation.status, ...what };
   }
 
-  /** Writes the read model and tells the webhook, in order, without delaying the customer's reply. */
+  /**
+   * The read model's write inside the workflow task; when the database does not answer, the durable
+   * write, and the ones after it too until one lands. Versioned writes keep it ordered and idempotent.
+   */
+  private async projectInProcess(projection: Parameters<typeof projectConversation>[0]): Promise<void> {
+    try {
+      await projectConversationIfConnected(projection);
+    } catch {
+      this.projectingDurably = true;
+      await projectConversation(projection);
+      this.projectingDurably = false;
+    }
+  }
+
+  /**
+   * Writes the read model and tells the webhook, in order. The reply waits for the read model's
+   * in-process write at most (milliseconds), never for a durable retry or a webhook.
+   */
   private publish(): void {
     this.version += 1;
     this.lastActivityAt = Date.now();
@@ -456,7 +483,13 @@ export class ConversationSession {
     };
     const outward = fresh.map((f) => f.message).filter((m) => m.role !== 'customer' && !m.internal);
     void this.background.run(async () => {
-      await projectConversation(projection);
+      // Histories from before write durably: the same awaits, so their commands keep their order.
+      if (this.projectingDurably || !patched('read-model-in-process')) {
+        await projectConversation(projection);
+        this.projectingDurably = false;
+      } else {
+        await this.projectInProcess(projection);
+      }
       if (state.webhookUrl) {
         for (const message of outward) {
           await notifyWebhook({ url: state.webhookUrl, event: { conversationId: state.id, message } });

@@ -17,7 +17,7 @@ const config: SupportConfig = { ...defaultSupportConfig(), idleCloseMs: IDLE_CLO
 
 const greeting: Classification = { intent: 'greeting', category: 'small_talk', confidence: 0.99, sentiment: 0.5, modelVersion: 'stub' };
 
-type StubbedActivities = Pick<Activities, 'modelPlacement' | 'classifyMessage' | 'projectConversation' | 'notifyWebhook'>;
+type StubbedActivities = Pick<Activities, 'modelPlacement' | 'classifyMessage' | 'projectConversation' | 'projectConversationIfConnected' | 'notifyWebhook'>;
 
 const activities: StubbedActivities = {
   modelPlacement: async () => 'remote',
@@ -26,6 +26,7 @@ const activities: StubbedActivities = {
     return greeting;
   },
   projectConversation: async () => undefined,
+  projectConversationIfConnected: async () => undefined,
   notifyWebhook: async () => undefined,
 };
 
