@@ -174,6 +174,41 @@ export function turnMoments(state: ConversationState, from: number, rules: Engag
   return moments;
 }
 
+/** What a conversation has told its engagement workflow so far (see `worthTelling`). */
+export interface ToldSoFar {
+  status?: ConversationStatus;
+  category?: string;
+  orderNumbers: string[];
+  /** The last turn told was doubtful: the engagement workflow watches for a quiet spell. */
+  watched: boolean;
+}
+
+/**
+ * The moments that change what the engagement workflow knows: every moment but a turn, and a turn
+ * that is doubtful, follows a doubtful one (it ends the watch), or brings a new status, category or
+ * order number. The turns left out only move the conversation's last-seen time, which its close
+ * moves anyway; each one told costs a signal and a workflow task on the customer's workflow.
+ */
+export function worthTelling(moments: EngagementMoment[], told: ToldSoFar): EngagementMoment[] {
+  return moments.filter((moment) => {
+    if (moment.kind === 'status') told.status = moment.status;
+    if (moment.kind !== 'turn') return true;
+    const adds =
+      moment.doubt !== undefined ||
+      told.watched ||
+      moment.status !== told.status ||
+      moment.category !== told.category ||
+      (moment.orderNumber !== undefined && !told.orderNumbers.includes(moment.orderNumber));
+    if (adds) {
+      told.status = moment.status;
+      told.category = moment.category;
+      if (moment.orderNumber !== undefined && !told.orderNumbers.includes(moment.orderNumber)) told.orderNumbers.push(moment.orderNumber);
+      told.watched = moment.doubt !== undefined;
+    }
+    return adds;
+  });
+}
+
 /** One customer's signals and outreach: fed moments and events, it says when and how to reach out. */
 export class Engagement {
   constructor(

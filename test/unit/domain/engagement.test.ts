@@ -1,4 +1,4 @@
-import { Engagement, engagementRulesOf, turnMoments, validateBusinessEvent, type EngagementMoment } from '../../../domain/engagement';
+import { Engagement, engagementRulesOf, turnMoments, validateBusinessEvent, worthTelling, type EngagementMoment, type ToldSoFar } from '../../../domain/engagement';
 import type { ConversationState } from '../../../domain/conversation';
 import { aiReplyId, outreachConversationId } from '../../../domain/ids';
 import { RuleViolation } from '../../../domain/rules';
@@ -135,4 +135,27 @@ test('when a signal id is long, then the conversation its outreach opens still h
   expect(outreachConversationId(long)).toMatch(/^outreach-[0-9a-f]{16}$/);
   expect(outreachConversationId(long)).toBe(outreachConversationId(long));
   expect(outreachConversationId(`${long}y`)).not.toBe(outreachConversationId(long));
+});
+
+test('when turns add nothing the engagement workflow does not know, then they are not sent, and every signal it raises is still raised', () => {
+  const turns = [
+    turn('c1', 0, { category: 'billing' }),
+    turn('c1', 1, { category: 'billing' }), // nothing new
+    turn('c1', 2, { category: 'billing', orderNumber: '1001' }), // a new order
+    turn('c1', 3, { category: 'billing', orderNumber: '1001', doubt: 'low_confidence' }), // doubtful: a watch starts
+    turn('c1', 4, { category: 'billing', orderNumber: '1001' }), // ends the watch
+    turn('c1', 5, { category: 'billing', orderNumber: '1001' }), // nothing new
+    turn('c1', 6, { category: 'billing', orderNumber: '1001', status: 'handoff' }), // a new status
+  ];
+  const told: ToldSoFar = { orderNumbers: [], watched: false };
+  const sent = turns.flatMap((moment) => worthTelling([moment], told));
+  expect(sent.map((moment) => (moment as { messageId: string }).messageId)).toEqual(['m0', 'm2', 'm3', 'm4', 'm6']);
+
+  // The workflow fed every turn and the one fed only those sent end with the same signals.
+  const everyTurn = engagement();
+  const sentOnly = engagement();
+  const later = turn('c2', 2 * DAY, { category: 'billing' });
+  const signals = (e: Engagement, moments: EngagementMoment[]) => [...moments, { kind: 'started', conversationId: 'c2', customer: dana, at: at(2 * DAY) } as EngagementMoment, later].flatMap((m) => e.note(m));
+  expect(signals(sentOnly, sent)).toEqual(signals(everyTurn, turns));
+  expect(sentOnly.due(T0 + 10 * DAY)).toEqual(everyTurn.due(T0 + 10 * DAY));
 });
