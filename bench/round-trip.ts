@@ -112,6 +112,17 @@ async function main(): Promise<void> {
       [r.concurrency, 'floor', ...processes.map((p) => r.cpu.floor[p] ?? 0)],
     ]),
   );
+  // What a message costs the machine against what a bare Update costs it: the ratio that decides
+  // how far throughput can go on these two cores.
+  const msPerRequest = (percent: number, perSecond: number): number => round((10 * percent) / perSecond, 1);
+  process.stdout.write('\nCPU ms per message (tandem) and per Update (floor):\n');
+  printTable(
+    ['conc', 'run', ...processes],
+    results.flatMap((r) => [
+      [r.concurrency, 'tandem', ...processes.map((p) => msPerRequest(r.cpu.tandem[p] ?? 0, r.tandem.perSecond))],
+      [r.concurrency, 'floor', ...processes.map((p) => msPerRequest(r.cpu.floor[p] ?? 0, r.floor.perSecond))],
+    ]),
+  );
   process.stdout.write(`${JSON.stringify({ benchmark: 'round-trip', seconds, results })}\n`);
 }
 
