@@ -16,6 +16,7 @@ import type {
 } from '../domain/types';
 import type { Models } from '../db/models';
 import { writeConversationProjection, type ConversationProjection } from '../db/conversations';
+import { readSupportConfig } from '../db/support-configs';
 import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/tasks';
 import type { SlaFiring } from '../domain/human-task';
 import type { OutreachRecord } from '../domain/engagement';
@@ -50,6 +51,12 @@ export interface WebhookEvent {
   message: TranscriptMessage;
 }
 
+/**
+ * The conversation's configuration: whole for a step in process (a local activity's input is not
+ * written to history), by reference for a step on a model server (db/support-configs.ts).
+ */
+export type ConfigOrRef = { config: SupportConfig } | { configRef: string };
+
 const HEARTBEAT_EVERY_MS = 2000;
 
 /**
@@ -73,6 +80,30 @@ async function withHeartbeats<T>(call: (signal: AbortSignal) => Promise<T>): Pro
 export function createActivities(deps: ActivityDeps) {
   const { models, understanding, provider, articleWriter, knowledge, log, slaWebhookUrl, businessApi } = deps;
 
+  /**
+   * A write to our database made inside a workflow task: it fails at once while the database is
+   * disconnected rather than queue behind the reconnection (the workflow task waits for it), and the
+   * workflow leaves the write to its durable activity.
+   */
+  const whileConnected =
+    <I>(write: (input: I) => Promise<unknown>) =>
+    async (input: I): Promise<void> => {
+      if (models.Conversation.db.readyState !== mongoose.ConnectionStates.connected) {
+        throw ApplicationFailure.nonRetryable('the database is not connected', 'DatabaseUnavailable');
+      }
+      await write(input);
+    };
+
+  // Configurations are immutable by reference and few (one per policy version): kept once read.
+  const configsByRef = new Map<string, SupportConfig>();
+  const configOf = async (input: ConfigOrRef): Promise<SupportConfig> => {
+    if ('config' in input) return input.config;
+    const known = configsByRef.get(input.configRef) ?? (await readSupportConfig(models, input.configRef));
+    if (!known) throw ApplicationFailure.nonRetryable(`there is no support configuration ${input.configRef}`, 'ConfigMissing');
+    configsByRef.set(input.configRef, known);
+    return known;
+  };
+
   return {
     ...createActionActivities({ businessApi, log }),
 
@@ -85,24 +116,26 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Understands a customer message (ai/understanding.ts); `previous` lets a follow-up be read with it. */
-    async classifyMessage(input: { text: string; previous?: string; config: SupportConfig }): Promise<Classification> {
-      return understanding.understand(input);
+    async classifyMessage(input: { text: string; previous?: string } & ConfigOrRef): Promise<Classification> {
+      return understanding.understand({ text: input.text, previous: input.previous, config: await configOf(input) });
     },
 
     /** Writes the answer from the one article the message was grounded in, and nothing else. */
-    async answerQuestion(input: {
-      question: string;
-      classification: Classification;
-      transcript: TranscriptMessage[];
-      customer: CustomerProfile;
-      config: SupportConfig;
-    }): Promise<AnswerDraft> {
+    async answerQuestion(
+      input: {
+        question: string;
+        classification: Classification;
+        /** The turns the writer reads, the question last (`Conversation.writerContext`). */
+        transcript: TranscriptMessage[];
+        customer: CustomerProfile;
+      } & ConfigOrRef,
+    ): Promise<AnswerDraft> {
       const articleId = input.classification.grounding?.articleId;
       const article = articleId === undefined ? undefined : await knowledge.article(articleId);
       if (!article) {
         throw ApplicationFailure.nonRetryable(`no published article ${articleId ?? '(none chosen)'} to answer from`, 'ArticleMissing');
       }
-      const request = { question: input.question, transcript: input.transcript, articles: [article], customer: input.customer, config: input.config };
+      const request = { question: input.question, transcript: input.transcript, articles: [article], customer: input.customer, config: await configOf(input) };
       return withHeartbeats(async (signal) => {
         try {
           return await provider.answer({ ...request, signal });
@@ -116,30 +149,23 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async summarizeHandoff(input: {
-      transcript: TranscriptMessage[];
-      customer: CustomerProfile;
-      reasons: EscalationReason[];
-      config: SupportConfig;
-    }): Promise<HandoffSummary> {
-      return withHeartbeats((signal) => provider.summarize({ ...input, signal }));
+    async summarizeHandoff(
+      input: {
+        transcript: TranscriptMessage[];
+        customer: CustomerProfile;
+        reasons: EscalationReason[];
+      } & ConfigOrRef,
+    ): Promise<HandoffSummary> {
+      const request = { transcript: input.transcript, customer: input.customer, reasons: input.reasons, config: await configOf(input) };
+      return withHeartbeats((signal) => provider.summarize({ ...request, signal }));
     },
 
     async projectConversation(projection: ConversationProjection): Promise<void> {
       await writeConversationProjection(models, projection);
     },
 
-    /**
-     * The same write inside the message's workflow task. It fails at once while the database is
-     * disconnected rather than queue behind the reconnection (the reply waits for it), and leaves
-     * the write to the durable `projectConversation`.
-     */
-    async projectConversationIfConnected(projection: ConversationProjection): Promise<void> {
-      if (models.Conversation.db.readyState !== mongoose.ConnectionStates.connected) {
-        throw ApplicationFailure.nonRetryable('the database is not connected', 'DatabaseUnavailable');
-      }
-      await writeConversationProjection(models, projection);
-    },
+    /** The same write inside the message's workflow task (workflows/own-writes.ts). */
+    projectConversationIfConnected: whileConnected((projection: ConversationProjection) => writeConversationProjection(models, projection)),
 
     /** Posts a new message to the customer's webhook. The receiver is outside our control: a 4xx is final. */
     async notifyWebhook(input: { url: string; event: WebhookEvent }): Promise<void> {
@@ -160,9 +186,15 @@ export function createActivities(deps: ActivityDeps) {
       await writeTaskProjection(models, projection);
     },
 
+    /** The same write inside the task's workflow task (workflows/own-writes.ts). */
+    projectTaskIfConnected: whileConnected((projection: TaskProjection) => writeTaskProjection(models, projection)),
+
     async recordSlaEvent(notice: SlaNotice): Promise<void> {
       await writeSlaEvent(models, notice.taskId, notice.conversationId, notice.firing);
     },
+
+    /** The same write inside the workflow task of the timer that fired (workflows/own-writes.ts). */
+    recordSlaEventIfConnected: whileConnected((notice: SlaNotice) => writeSlaEvent(models, notice.taskId, notice.conversationId, notice.firing)),
 
     /** What a signal turned into, for the quality-of-resolution figures. */
     async recordOutreach(input: { customerId: string; record: OutreachRecord }): Promise<void> {

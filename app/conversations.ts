@@ -23,7 +23,7 @@ import {
 import type { AppContext } from './context';
 import { AppError, found } from './errors';
 import { noteConversationStarted } from './engagement';
-import { activeSupportConfig } from './policies';
+import { configForNewConversation } from './policies';
 
 // A customer's conversation with the AI: start it, send messages, ask for a person, rate it, read it.
 
@@ -45,8 +45,8 @@ export async function startConversation(
 ): Promise<{ conversationId: string; outcome?: MessageOutcome | PendingMessage }> {
   const conversationId = request.conversationId ?? newConversationId();
   // The active policy version travels in the input: the conversation keeps it, whatever is activated later.
-  const { config } = await activeSupportConfig(ctx);
-  const input: ConversationInput = { conversationId, customer: request.customer, config, webhookUrl: request.webhookUrl };
+  const { config, configRef } = await configForNewConversation(ctx);
+  const input: ConversationInput = { conversationId, customer: request.customer, config, configRef, webhookUrl: request.webhookUrl };
   const startOptions = {
     workflowId: conversationWorkflowId(conversationId),
     taskQueue: ctx.taskQueue,

@@ -10,6 +10,8 @@ import {
   type PolicyVersion,
   type PolicyWhatIfSummary,
 } from '../db/policies';
+import type { Models } from '../db/models';
+import { storeSupportConfig, supportConfigRef } from '../db/support-configs';
 import { RuleViolation } from '../domain/rules';
 import { whatIf, type WhatIfReport } from '../domain/what-if';
 import type { AppContext } from './context';
@@ -35,6 +37,25 @@ export async function activeSupportConfig(ctx: Pick<AppContext, 'models' | 'supp
   const version = await activePolicyVersion(ctx.models);
   if (version === undefined) return { config: ctx.supportConfig };
   return { version, config: found(await readPolicyVersion(ctx.models, version), 'policy version').config };
+}
+
+/** References already stored, per database: a configuration is stored once, not at every start. */
+const storedConfigRefs = new WeakMap<Models, Set<string>>();
+
+/**
+ * The configuration a new conversation starts with, and its reference: stored by content, so the
+ * conversation's model steps that run as activities carry the reference instead of the whole.
+ */
+export async function configForNewConversation(ctx: Pick<AppContext, 'models' | 'supportConfig'>): Promise<{ config: SupportConfig; configRef: string }> {
+  const { config } = await activeSupportConfig(ctx);
+  const configRef = supportConfigRef(config);
+  const stored = storedConfigRefs.get(ctx.models) ?? new Set<string>();
+  storedConfigRefs.set(ctx.models, stored);
+  if (!stored.has(configRef)) {
+    await storeSupportConfig(ctx.models, configRef, config);
+    stored.add(configRef);
+  }
+  return { config, configRef };
 }
 
 /** What `candidate` would have changed in recorded conversations, against the active configuration. */

@@ -5,6 +5,7 @@ import { outreachSchema } from './outreach';
 import { modelVersionSchema, retrainingRunSchema, settingSchema, trainingDatasetSchema } from './model-versions';
 import { workerHeartbeatSchema } from './worker-heartbeats';
 import { policyChangeSchema, policyVersionSchema } from './policies';
+import { storedSupportConfigSchema } from './support-configs';
 
 // Read models projected from the workflows, plus the knowledge base. Every schema here must work on
 // FerretDB as well as MongoDB: no transactions, TTL or sparse indexes, and only simple queries.
@@ -180,6 +181,7 @@ export function createModels(connection: Connection) {
     Outreach: connection.model('Outreach', outreachSchema, 'outreach'),
     PolicyVersion: connection.model('PolicyVersion', policyVersionSchema, 'policy_versions'),
     PolicyChange: connection.model('PolicyChange', policyChangeSchema, 'policy_changes'),
+    StoredSupportConfig: connection.model('StoredSupportConfig', storedSupportConfigSchema, 'support_configs'),
   };
 }
 

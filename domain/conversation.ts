@@ -42,6 +42,8 @@ import {
 } from './ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
+/** Turns before a question that its answer's writer reads: enough for a follow-up; more only distracts a small model. */
+export const WRITER_CONTEXT_TURNS = 4;
 /** C0 controls and DEL, but tab and line breaks, which people type. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
@@ -478,6 +480,15 @@ export class Conversation {
    * The customer's previous message when the AI answered it and nothing else came between:
    * a follow-up ("what about express?") may only make sense with it.
    */
+  /** What the answer's writer reads of the conversation: the visible turns up to the question, the question last. */
+  writerContext(messageId: string): TranscriptMessage[] {
+    const index = this.state.transcript.findIndex((m) => m.id === messageId);
+    return this.state.transcript
+      .slice(0, index + 1)
+      .filter((m) => !m.internal)
+      .slice(-(WRITER_CONTEXT_TURNS + 1));
+  }
+
   followUpContext(messageId: string): string | undefined {
     const index = this.state.transcript.findIndex((m) => m.id === messageId);
     const before = this.state.transcript.slice(0, index);

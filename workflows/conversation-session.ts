@@ -11,7 +11,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities, ConfigOrRef } from '../activities';
 import type { ActionCall, ActionResult } from '../domain/actions';
 import { Conversation, csatRulesOf, type ConversationState, type Decision, type MessageOutcome, type Rating } from '../domain/conversation';
 import { proactiveMessageId } from '../domain/ids';
@@ -29,6 +29,7 @@ import {
   type ConversationInput,
 } from './definitions';
 import { outsideReceiverCall, ownDatabaseWrite } from './activity-options';
+import { inProcessTry, inProcessUntilTheDatabaseIsAway } from './own-writes';
 import { engagementMoments } from './engagement-moments';
 import { handoffWorkflow } from './handoff';
 import { searchAttributesWhenChanged } from './search-attributes';
@@ -78,14 +79,7 @@ const { projectConversation } = proxyActivities<Activities>({
   summary: 'Update the conversation read model',
   ...ownDatabaseWrite,
 });
-// The same write in process, inside the message's workflow task: no activity task and no second
-// workflow task per message. One try, briefly: a database that does not answer at once is left to
-// the durable write above, which retries until it is back.
-const { projectConversationIfConnected } = proxyLocalActivities<Activities>({
-  summary: 'Update the conversation read model',
-  startToCloseTimeout: '2 seconds',
-  retry: { maximumAttempts: 1 },
-});
+const { projectConversationIfConnected } = proxyLocalActivities<Activities>({ summary: 'Update the conversation read model', ...inProcessTry });
 const { notifyWebhook } = proxyActivities<Activities>({
   summary: 'Notify the customer webhook',
   ...outsideReceiverCall,
@@ -115,8 +109,9 @@ export class ConversationSession {
   /** Tells the customer's engagement workflow what happened (workflows/engagement-moments.ts). */
   private readonly tellEngagement: (state: ConversationState) => void;
   private modelSteps: ModelSteps | undefined;
-  /** Set while the database is away: projections go through the durable activity until one lands. */
-  private projectingDurably = false;
+  /** The configuration as the model's steps get it: by reference when their inputs are written to history. */
+  private configForSteps: ConfigOrRef;
+  private readonly writeReadModel = inProcessUntilTheDatabaseIsAway(projectConversationIfConnected, projectConversation);
 
   constructor(private readonly input: ConversationInput) {
     this.config = input.config;
@@ -126,6 +121,7 @@ export class ConversationSession {
     this.version = input.carriedState ? (input.carriedVersion ?? 0) : 0;
     this.projectedCount = input.carriedState ? this.conversation.snapshot.transcript.length : 0;
     this.tellEngagement = engagementMoments(input.config, input.carriedState, this.background);
+    this.configForSteps = { config: input.config };
   }
 
   /** A customer message: answered by the AI, handed over, or passed to the person on it. */
@@ -280,6 +276,7 @@ export class ConversationSession {
     if (this.modelSteps) return this.modelSteps;
     const placement = patched('worker-places-model') ? await modelPlacement() : (this.input.modelActivities ?? 'remote');
     this.modelSteps = modelStepsFor(placement);
+    this.configForSteps = placement === 'remote' && this.input.configRef ? { configRef: this.input.configRef } : { config: this.config };
     return this.modelSteps;
   }
 
@@ -310,7 +307,7 @@ export class ConversationSession {
       const classification = await (await this.model()).classifyMessage({
         text,
         previous: this.conversation.followUpContext(messageId),
-        config: this.config,
+        ...this.configForSteps,
       });
       // Conversations from before actions replay without them; a configuration without any has none.
       const actions = patched('business-actions') ? (this.config.actions ?? []) : [];
@@ -332,7 +329,7 @@ export class ConversationSession {
   private async classifyThenAnswer(messageId: string, text: string): Promise<MessageOutcome> {
     let reasons: EscalationReason[];
     try {
-      const classification = await (await this.model()).classifyMessage({ text, config: this.config });
+      const classification = await (await this.model()).classifyMessage({ text, ...this.configForSteps });
       reasons = this.conversation.classify(messageId, classification);
     } catch (err) {
       reasons = [{ code: 'llm_failure', detail: failureDetail(err) }];
@@ -346,8 +343,10 @@ export class ConversationSession {
     const classification = this.conversation.snapshot.transcript.find((m) => m.id === messageId)?.classification;
     if (!classification) throw new Error('classified message lost its classification');
     try {
-      const { transcript, customer } = this.conversation.snapshot;
-      const answer = await (await this.model()).answerQuestion({ question: text, classification, transcript, customer, config: this.config });
+      const model = await this.model();
+      const transcript = this.conversation.writerContext(messageId);
+      const { customer } = this.conversation.snapshot;
+      const answer = await model.answerQuestion({ question: text, classification, transcript, customer, ...this.configForSteps });
       return this.outcome(messageId, { reply: this.conversation.addAiAnswer(messageId, answer, now()) });
     } catch (err) {
       return this.handOff([{ code: 'llm_failure', detail: failureDetail(err) }], messageId);
@@ -394,7 +393,8 @@ export class ConversationSession {
     const route = this.conversation.route(reasons);
     let summary;
     try {
-      summary = await (await this.model()).summarizeHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
+      const model = await this.model();
+      summary = await model.summarizeHandoff({ transcript: state.transcript, customer: state.customer, reasons, ...this.configForSteps });
     } catch {
       // The agent still needs a summary when the model is down: the deterministic one will do.
       summary = summarizeForHandoff({ transcript: state.transcript, customer: state.customer, reasons, config });
@@ -439,20 +439,6 @@ export class ConversationSession {
   }
 
   /**
-   * The read model's write inside the workflow task; when the database does not answer, the durable
-   * write, and the ones after it too until one lands. Versioned writes keep it ordered and idempotent.
-   */
-  private async projectInProcess(projection: Parameters<typeof projectConversation>[0]): Promise<void> {
-    try {
-      await projectConversationIfConnected(projection);
-    } catch {
-      this.projectingDurably = true;
-      await projectConversation(projection);
-      this.projectingDurably = false;
-    }
-  }
-
-  /**
    * Writes the read model and tells the webhook, in order. The reply waits for the read model's
    * in-process write at most (milliseconds), never for a durable retry or a webhook.
    */
@@ -483,13 +469,9 @@ export class ConversationSession {
     };
     const outward = fresh.map((f) => f.message).filter((m) => m.role !== 'customer' && !m.internal);
     void this.background.run(async () => {
-      // Histories from before write durably: the same awaits, so their commands keep their order.
-      if (this.projectingDurably || !patched('read-model-in-process')) {
-        await projectConversation(projection);
-        this.projectingDurably = false;
-      } else {
-        await this.projectInProcess(projection);
-      }
+      // Histories from before write durably, with the same awaits, so their commands keep their order.
+      if (patched('read-model-in-process')) await this.writeReadModel(projection);
+      else await projectConversation(projection);
       if (state.webhookUrl) {
         for (const message of outward) {
           await notifyWebhook({ url: state.webhookUrl, event: { conversationId: state.id, message } });

@@ -15,6 +15,8 @@ export interface ConversationInput {
   conversationId: string;
   customer: CustomerProfile;
   config: SupportConfig;
+  /** `config`'s reference in the database (db/support-configs.ts), for the model steps that run as activities; absent in conversations from before. */
+  configRef?: string;
   webhookUrl?: string;
   /** Set by the API in conversations started before the worker decided how it runs the model (read on replay only). */
   modelActivities?: 'local' | 'remote';

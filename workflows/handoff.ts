@@ -2,7 +2,9 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
@@ -12,6 +14,7 @@ import { HumanTask, type HumanTaskState, type SlaFiring } from '../domain/human-
 import { RuleViolation } from '../domain/rules';
 import { conversationWorkflowId } from '../domain/ids';
 import { outsideReceiverCall, ownDatabaseWrite } from './activity-options';
+import { inProcessTry, inProcessUntilTheDatabaseIsAway } from './own-writes';
 import { rejectIfRuleBroken } from './rejections';
 import {
   AssignedAgentAttr,
@@ -47,6 +50,8 @@ const { notifySla } = proxyActivities<Activities>({
   summary: 'Notify about the SLA (log and webhook)',
   ...outsideReceiverCall,
 });
+const { projectTaskIfConnected } = proxyLocalActivities<Activities>({ summary: 'Update the task read model', ...inProcessTry });
+const { recordSlaEventIfConnected } = proxyLocalActivities<Activities>({ summary: 'Record the SLA event', ...inProcessTry });
 
 /**
  * One human task: waiting → claimed → resolved, with its SLA clocks and return timer. It is the
@@ -77,6 +82,11 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
   const slaEffects = new Serial();
   let version = 0;
   const upsertAttributes = searchAttributesWhenChanged('task-search-attributes-on-change');
+  // An SLA firing costs its timer and one workflow task, plus the notification the policy asks for.
+  // Tasks from before write through activities, with the same awaits, so their commands keep their order.
+  const writeTask = inProcessUntilTheDatabaseIsAway(projectTaskIfConnected, projectTask);
+  const recordFiring = inProcessUntilTheDatabaseIsAway(recordSlaEventIfConnected, recordSlaEvent);
+  const writesInProcess = (): boolean => patched('task-writes-in-process');
 
   /** Every state change: search attributes, status line, and the read model (in order, in the background). */
   const changed = (): HumanTaskState => {
@@ -97,7 +107,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
       slaBreached: task.slaBreached,
       updatedAt: now(),
     };
-    void projections.run(() => projectTask(projection));
+    void projections.run(() => (writesInProcess() ? writeTask(projection) : projectTask(projection)));
     return s;
   };
 
@@ -109,7 +119,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
     const notify = actions.includes('notify');
     void slaEffects.run(async () => {
       if (notify) await notifySla(notice);
-      if (record) await recordSlaEvent(notice);
+      if (record) await (writesInProcess() ? recordFiring(notice) : recordSlaEvent(notice));
     });
   };
 

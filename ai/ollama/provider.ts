@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama, type ChatResponse, type Message } from 'ollama';
 import { z } from 'zod';
 import type { SupportConfig } from '../../config/schema';
+import { WRITER_CONTEXT_TURNS } from '../../domain/conversation';
 import { moodFromSentiment, suggestedFirstLine } from '../../domain/handoff';
 import { maskPii } from '../../domain/pii';
 import { fillPlaceholders, firstName, placeholderValues } from '../../domain/placeholders';
@@ -45,8 +46,6 @@ const DEFAULT_MAX_ANSWER_TOKENS = 200;
 /** Two sentences of JSON. */
 const SUMMARY_TOKENS = 120;
 const HEALTH_TIMEOUT_MS = 3_000;
-/** Earlier turns sent with an answer request: enough for a follow-up; more only distracts a small model. */
-const ANSWER_CONTEXT_TURNS = 4;
 /** Turns of the transcript sent with a summary request; older ones add little. */
 const SUMMARY_TURNS = 12;
 /** A value every placeholder that describes the customer takes in the prompt (see `articleForPrompt`). */
@@ -215,7 +214,7 @@ function earlierTurns(transcript: TranscriptMessage[], question: string): { role
   const visible = transcript.filter((message) => !message.internal);
   const last = visible.at(-1);
   const before = last?.role === 'customer' && last.text === question ? visible.slice(0, -1) : visible;
-  return transcriptForModel(before, ANSWER_CONTEXT_TURNS);
+  return transcriptForModel(before, WRITER_CONTEXT_TURNS);
 }
 
 /**

@@ -16,7 +16,10 @@ const HOUR_MS = 60 * 60_000;
 const config = defaultSupportConfig();
 const QUIET_MS = config.engagement!.quietAfterDoubtfulAnswer.afterMs;
 
-type StubbedActivities = Pick<Activities, 'projectConversation' | 'notifyWebhook' | 'projectTask' | 'recordOutreach'>;
+type StubbedActivities = Pick<
+  Activities,
+  'projectConversation' | 'projectConversationIfConnected' | 'notifyWebhook' | 'projectTask' | 'projectTaskIfConnected' | 'recordOutreach'
+>;
 
 const testEnv = useTimeSkippingEnvironment();
 
@@ -26,6 +29,8 @@ function stubActivities(recorded: OutreachRecord[] = []): StubbedActivities {
     projectConversation: async () => undefined,
     notifyWebhook: async () => undefined,
     projectTask: async () => undefined,
+    projectTaskIfConnected: async () => undefined,
+    projectConversationIfConnected: async () => undefined,
     recordOutreach: async ({ record }) => {
       recorded.push(record);
     },

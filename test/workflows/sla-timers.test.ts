@@ -34,16 +34,29 @@ interface Calls {
 
 type StubbedActivities = Pick<
   Activities,
-  'summarizeHandoff' | 'projectConversation' | 'notifyWebhook' | 'projectTask' | 'recordSlaEvent' | 'notifySla'
+  | 'summarizeHandoff'
+  | 'projectConversation'
+  | 'projectConversationIfConnected'
+  | 'notifyWebhook'
+  | 'projectTask'
+  | 'projectTaskIfConnected'
+  | 'recordSlaEvent'
+  | 'recordSlaEventIfConnected'
+  | 'notifySla'
 >;
 
 function stubActivities(calls: Calls): StubbedActivities {
   return {
     summarizeHandoff: async () => ({ issue: 'asked for a person', aiTried: 'nothing yet', mood: 'neutral', suggestedFirstLine: 'Hi, I am here.' }),
     projectConversation: async () => undefined,
+    projectConversationIfConnected: async () => undefined,
     notifyWebhook: async () => undefined,
     projectTask: async () => undefined,
+    projectTaskIfConnected: async () => undefined,
     recordSlaEvent: async (notice) => {
+      calls.recorded.push(notice);
+    },
+    recordSlaEventIfConnected: async (notice) => {
       calls.recorded.push(notice);
     },
     notifySla: async (notice) => {
