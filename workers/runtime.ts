@@ -2,12 +2,14 @@ import { readFileSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
 import { loadSupportConfig, type Env } from '../config/env';
 import { createActivities, type Activities } from '../activities';
 import { createAuditActivities, type AuditActivities } from '../activities/audit';
+import { createErasureActivities, type ErasureActivities } from '../activities/erasure';
 import { createKnowledgeSearch } from '../ai/knowledge-search';
 import { createLearningActivities, type LearningActivities } from '../activities/learning';
 import { createModelRegistry, type ModelRegistry } from '../ai/model-registry';
@@ -28,7 +30,7 @@ import type { KnowledgeArticle } from '../domain/types';
 export const KNOWLEDGE_SEED_PATH = 'data/knowledge-seed.json';
 
 /** Every activity a worker of this process registers. */
-export type WorkerActivities = Activities & AuditActivities & LearningActivities;
+export type WorkerActivities = Activities & AuditActivities & LearningActivities & ErasureActivities;
 
 export interface ActivityRuntime {
   activities: WorkerActivities;
@@ -43,6 +45,9 @@ export interface ActivityRuntime {
  */
 export async function createActivityRuntime(env: Env, log: Logger, chosenProvider?: ModelProvider): Promise<ActivityRuntime> {
   const { connection, models } = await connectDatabase(env.MONGO_URL);
+  // The erasure's steps delete workflow executions: a client of their own, one per process.
+  const temporalConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: temporalConnection, namespace: env.TEMPORAL_NAMESPACE });
   await seedKnowledgeBase(models, log);
   const encoder = await loadSentenceEncoder(encoderDir());
   const fallbackModel = await loadModel(env.TANDEM_MODEL_PATH);
@@ -77,6 +82,7 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
       businessApi: env.TANDEM_ACTIONS_URL && env.TANDEM_ACTIONS_SECRET ? { url: env.TANDEM_ACTIONS_URL, secret: env.TANDEM_ACTIONS_SECRET } : undefined,
     }),
     ...createAuditActivities({ models, understanding, log }),
+    ...createErasureActivities({ models, temporal, log }),
     ...createLearningActivities({
       models,
       log,
@@ -93,7 +99,7 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
   };
   const close = async (): Promise<void> => {
     registry.close();
-    await closeQuietly(connection);
+    await Promise.all([closeQuietly(connection), temporalConnection.close()]);
   };
   return { activities, models, provider, close };
 }

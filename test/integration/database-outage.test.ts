@@ -1,0 +1,116 @@
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import mongoose from 'mongoose';
+import { conversationWorkflowId, erasureWorkflowId } from '../../domain/ids';
+import { startChat } from '../support/chat';
+import { eventually } from '../support/eventually';
+import { agents, customer, startPrivateDatabase, startTandem, testEnv, type Tandem } from '../support/harness';
+
+// Writes that must survive the database going away in the middle of a two-step operation. The
+// database is a FerretDB of this file's own, really stopped at the moment the second step writes,
+// and started again later than the driver waits for it (serverSelectionTimeoutMS, 5 s).
+
+const OUTAGE_MS = 8_000;
+const [dana] = agents as [(typeof agents)[number]];
+
+let database: Awaited<ReturnType<typeof startPrivateDatabase>>;
+let tandem: Tandem;
+let temporal: Client;
+
+beforeAll(async () => {
+  database = await startPrivateDatabase();
+  tandem = await startTandem({ env: testEnv({}, { temporalAddress: process.env.TEMPORAL_ADDRESS as string, mongoUrl: database.mongoUrl }) });
+  temporal = new Client({ connection: await Connection.connect({ address: tandem.env.TEMPORAL_ADDRESS }) });
+}, 120_000);
+
+afterEach(() => jest.restoreAllMocks());
+
+afterAll(async () => {
+  await tandem.stop();
+  await temporal.connection.close();
+  await database.remove();
+}, 60_000);
+
+/**
+ * The first `method` call on any model whose filter `matches` stops the database first (and starts
+ * it again OUTAGE_MS later), so that call and those after it meet a real outage. Resolves when the
+ * database is back.
+ */
+function outageAtFirst(method: 'deleteMany' | 'replaceOne', matches: (filter: Record<string, unknown>) => boolean): { over: Promise<void> } {
+  const original = mongoose.Model[method] as (...args: unknown[]) => unknown;
+  let stopped: Promise<void> | undefined;
+  let markOver: () => void = () => undefined;
+  const over = new Promise<void>((resolve) => (markOver = resolve));
+  jest.spyOn(mongoose.Model, method).mockImplementation(function (this: unknown, ...args: unknown[]) {
+    if (stopped === undefined && matches(args[0] as Record<string, unknown>)) {
+      stopped = database.stop();
+      void stopped.then(() => new Promise((resolve) => setTimeout(resolve, OUTAGE_MS))).then(() => database.start()).then(markOver);
+    }
+    return (async () => {
+      await stopped;
+      return original.apply(this, args);
+    })();
+  } as never);
+  return { over };
+}
+
+/** A conversation handed to Dana, who claimed and answered it: a workflow, a human task and read models. */
+async function handedOverConversation(privateDetail: string) {
+  const chat = await startChat(tandem, customer({ name: 'Fox Mulder', email: 'fox.mulder@example.com' }));
+  const handoff = await chat.say(`I want to speak to a human about ${privateDetail}`);
+  const taskId = handoff.body.handoff.taskId as string;
+  expect((await tandem.call('POST', `/v1/agent/tasks/${taskId}/claim`, { token: dana.token, body: {} })).status).toBe(200);
+  const replied = await tandem.call('POST', `/v1/agent/tasks/${taskId}/reply`, { token: dana.token, body: { actionId: 'a1', text: 'Hello Fox, looking now.' } });
+  expect(replied.status).toBe(200);
+  const { Message, Task } = tandem.runtime.models;
+  await eventually(async () => ((await Task.exists({ _id: taskId })) && (await Message.countDocuments({ conversationId: chat.conversationId })) >= 3 ? true : undefined));
+  return { ...chat, taskId };
+}
+
+async function workflowExists(workflowId: string): Promise<boolean> {
+  return temporal.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(() => true)
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+}
+
+describe('erasure', () => {
+  test('when the database stops just as the read models are deleted, then the erasure still completes and nothing is left', async () => {
+    const { conversationId, taskId } = await handedOverConversation('my parcel at 12 Hollow Lane');
+    const { over } = outageAtFirst('deleteMany', (filter) => filter._id === conversationId);
+
+    const erased = await tandem.call('DELETE', `/v1/conversations/${conversationId}`, { token: tandem.env.TANDEM_OPERATOR_KEYS[0] });
+    await over;
+
+    expect(erased.status).toBe(200);
+    expect(erased.body).toMatchObject({ conversationId, workflowsDeleted: [conversationWorkflowId(conversationId), taskId] });
+    expect(erased.body.deleted).toMatchObject({ conversations: 1, tasks: 1 });
+    expect(erased.body.deleted.messages).toBeGreaterThanOrEqual(3);
+    expect(await workflowExists(conversationWorkflowId(conversationId))).toBe(false);
+    expect(await workflowExists(taskId)).toBe(false);
+    const { models } = tandem.runtime;
+    expect(await models.Conversation.exists({ _id: conversationId })).toBeNull();
+    expect(await models.Message.countDocuments({ conversationId })).toBe(0);
+    expect(await models.Task.countDocuments({ conversationId })).toBe(0);
+    expect(await models.Erasure.countDocuments({ conversationId })).toBe(1);
+    // The erasure's own history: ids and counts, none of the customer's details or words.
+    const history = JSON.stringify(await temporal.workflow.getHandle(erasureWorkflowId(conversationId)).fetchHistory());
+    for (const personal of ['Mulder', 'fox.mulder', 'Hollow Lane', 'looking now']) expect(history).not.toContain(personal);
+    expect(history).toContain(conversationId);
+  }, 90_000);
+
+  test('when the same conversation is erased twice, then the second answers 404', async () => {
+    const { conversationId } = await handedOverConversation('a refund');
+    const operator = tandem.env.TANDEM_OPERATOR_KEYS[0];
+
+    const first = await tandem.call('DELETE', `/v1/conversations/${conversationId}`, { token: operator });
+    const second = await tandem.call('DELETE', `/v1/conversations/${conversationId}`, { token: operator });
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(404);
+    expect(second.body.error.code).toBe('not_found');
+  }, 60_000);
+});
