@@ -114,3 +114,29 @@ describe('erasure', () => {
     expect(second.body.error.code).toBe('not_found');
   }, 60_000);
 });
+
+describe('resolving with a confirmed category', () => {
+  test('when the database stops just as the training example is written, then it is still written, once, and a retried resolve adds none', async () => {
+    const { conversationId, taskId } = await handedOverConversation('a parcel');
+    const { over } = outageAtFirst('replaceOne', (filter) => String(filter._id).startsWith(`category:${conversationId}:`));
+    const resolve = () =>
+      tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: dana.token, body: { note: 'sorted', confirmedCategory: 'delivery_problem' } });
+
+    const resolved = await resolve();
+    await over;
+    const { Feedback } = tandem.runtime.models;
+    const examples = await eventually(async () => {
+      const found = await Feedback.find({ type: 'category', conversationId }).lean();
+      return found.length > 0 ? found : undefined;
+    }, 60_000);
+    const retried = await resolve();
+
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.status).toBe('resolved');
+    expect(examples).toHaveLength(1);
+    expect(examples[0]).toMatchObject({ category: 'delivery_problem', agentId: dana.id });
+    // Refused: 409 while the task's run is finishing, 404 once it has ended; the example stands.
+    expect([404, 409]).toContain(retried.status);
+    expect(await Feedback.countDocuments({ type: 'category', conversationId })).toBe(1);
+  }, 120_000);
+});
