@@ -1,13 +1,17 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
+import { cachePath } from '../../scripts/stack/paths';
 import { conversationWorkflowId, erasureWorkflowId } from '../../domain/ids';
 import { startChat } from '../support/chat';
 import { eventually } from '../support/eventually';
 import { agents, customer, startPrivateDatabase, startTandem, testEnv, type Tandem } from '../support/harness';
 
-// Writes that must survive the database going away in the middle of a two-step operation. The
-// database is a FerretDB of this file's own, really stopped at the moment the second step writes,
-// and started again later than the driver waits for it (serverSelectionTimeoutMS, 5 s).
+// Writes against a database that goes away or is held by another writer. The database is a
+// FerretDB of this file's own: really stopped at the moment the second step of an operation writes,
+// and started again later than the driver waits for it (serverSelectionTimeoutMS, 5 s); or locked
+// by another SQLite connection while the API writes.
 
 const OUTAGE_MS = 8_000;
 const [dana] = agents as [(typeof agents)[number]];
@@ -140,3 +144,47 @@ describe('resolving with a confirmed category', () => {
     expect(await Feedback.countDocuments({ type: 'category', conversationId })).toBe(1);
   }, 120_000);
 });
+
+describe('many writers', () => {
+  const operator = () => tandem.env.TANDEM_OPERATOR_KEYS[0];
+  const article = (n: number) => ({ title: `Gift wrapping ${n}`, questions: [`can you gift wrap order ${n}?`], body: `Yes, gift wrapping ${n}.`, category: 'billing' });
+  const addArticles = (from: number, count: number) =>
+    Promise.all(Array.from({ length: count }, (_, n) => tandem.call('POST', '/v1/knowledge', { token: operator(), body: article(from + n) })));
+
+  test('when 50 operators add an article at the same moment, then every one is stored', async () => {
+    const responses = await addArticles(0, 50);
+
+    expect(responses.filter((r) => r.status !== 201).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+  }, 60_000);
+
+  test('when another writer holds the database past the busy timeout, then API writes answer 503 database_unavailable, never 500, and succeed when retried', async () => {
+    const databaseFile = join(database.dataDir, `${new URL(tandem.env.MONGO_URL).pathname.slice(1)}.sqlite`);
+    const released = holdWriteLock(databaseFile, 12_000);
+    await released.locked;
+
+    const whileHeld = await addArticles(100, 20);
+    await released.done;
+    const retried = await addArticles(100, 20);
+
+    expect(whileHeld.filter((r) => r.status === 500)).toEqual([]);
+    expect(new Set(whileHeld.map((r) => `${r.status} ${r.body?.error?.code ?? ''}`))).toEqual(new Set(['503 database_unavailable']));
+    expect(retried.every((r) => r.status === 201)).toBe(true);
+  }, 90_000);
+});
+
+/** Another SQLite connection (the project's Python) holding the write lock of `file` for `ms`. */
+function holdWriteLock(file: string, ms: number): { locked: Promise<void>; done: Promise<void> } {
+  const hold = `import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")`;
+  const child = spawn(cachePath('py', 'bin', 'python'), ['-c', hold, file, String(ms / 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code} before locking`)));
+  });
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { locked, done };
+}

@@ -147,7 +147,14 @@ export async function startPrivateTemporal(): Promise<{ address: string; runDir:
  * A FerretDB of a test's own, for tests that stop and start it (a real database outage): the
  * shared one serves every other test file running at the same time.
  */
-export async function startPrivateDatabase(): Promise<{ mongoUrl: string; stop(): Promise<void>; start(): Promise<void>; remove(): Promise<void> }> {
+export async function startPrivateDatabase(): Promise<{
+  mongoUrl: string;
+  /** FerretDB's SQLite files, one per database (`<name>.sqlite`). */
+  dataDir: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}> {
   const runDir = mkdtempSync(join(tmpdir(), 'tandem-ferretdb-'));
   const ports = { mongo: await freePort() };
   const start = async (): Promise<string> => {
@@ -161,6 +168,7 @@ export async function startPrivateDatabase(): Promise<{ mongoUrl: string; stop()
   const mongoUrl = await start();
   return {
     mongoUrl,
+    dataDir: join(runDir, 'ferretdb'),
     stop: () => stopProcess(runDir, 'mongo'),
     start: async () => {
       await start();
