@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -20,7 +21,7 @@ import { loadModel } from '../ai/model-store';
 import { createOllamaProvider } from '../ai/ollama/provider';
 import { parseRoutingCases } from '../ai/routing-evaluation';
 import { createUnderstanding } from '../ai/understanding';
-import { cacheDir, encoderDir } from '../config/paths';
+import { cacheDir, encoderDir, workerAliveFile } from '../config/paths';
 import { connectDatabase, type Models } from '../db/models';
 import { knowledgeRevision, publishedArticles, seedArticles } from '../db/knowledge';
 import { promotedModelId, readModelVersion } from '../db/model-versions';
@@ -130,8 +131,8 @@ export interface WorkerOptions {
   activities: WorkerActivities;
   /** A prebuilt bundle (tests build one per file; production one ahead of start); without it `workflows/` is bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
-  /** Where the conversations worker says it is alive, for the API's health report. */
-  heartbeat: { models: Models; log: Logger };
+  /** Where the worker says it is alive: its alive file, and the database for the API's health report (conversations queue). */
+  heartbeat: { models: Models; log: Logger; aliveFile: string };
 }
 
 export type WorkerQueue = 'conversations' | 'batch';
@@ -145,7 +146,7 @@ export function workerSettings(env: Env, connection: NativeConnection, runtime: 
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
     maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
     activities: runtime.activities,
-    heartbeat: { models: runtime.models, log },
+    heartbeat: { models: runtime.models, log, aliveFile: workerAliveFile() },
   } satisfies Omit<WorkerOptions, 'queues' | 'workflowBundle'>;
 }
 
@@ -163,11 +164,21 @@ export interface Workers {
  */
 const WORKFLOW_STACK_FRAMES = 4;
 
-/** Says this process polls `taskQueue`; a database that is away only delays the next beat. */
-function heartbeat(taskQueue: string, { models, log }: WorkerOptions['heartbeat']): { once: () => Promise<void> } {
+/**
+ * Says this process is alive: in its alive file (the container's health check), and, when it polls
+ * the conversations queue, in the database (the API's /health). A database that is away only delays
+ * the next beat there.
+ */
+function heartbeat(conversationsQueue: string | undefined, { models, log, aliveFile }: WorkerOptions['heartbeat']): { once: () => Promise<void> } {
   const identity = `${hostname()}:${process.pid}`;
   return {
-    once: () => recordWorkerHeartbeat(models, taskQueue, identity).catch((err: unknown) => log.warn({ err }, 'worker heartbeat not recorded')),
+    once: async () => {
+      await Promise.all([
+        writeFile(aliveFile, `${identity}\n`).catch((err: unknown) => log.warn({ err }, 'worker alive file not written')),
+        conversationsQueue &&
+          recordWorkerHeartbeat(models, conversationsQueue, identity).catch((err: unknown) => log.warn({ err }, 'worker heartbeat not recorded')),
+      ]);
+    },
   };
 }
 
@@ -191,11 +202,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
           Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
     ),
   );
-  const beat = queues.includes('conversations') ? heartbeat(opts.taskQueue, opts.heartbeat) : undefined;
-  await beat?.once();
+  const beat = heartbeat(queues.includes('conversations') ? opts.taskQueue : undefined, opts.heartbeat);
+  await beat.once();
   return {
     run: async () => {
-      const timer = beat && setInterval(() => void beat.once(), WORKER_HEARTBEAT_EVERY_MS);
+      const timer = setInterval(() => void beat.once(), WORKER_HEARTBEAT_EVERY_MS);
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
