@@ -21,6 +21,8 @@ import { writeSlaEvent, writeTaskProjection, type TaskProjection } from '../db/t
 import type { SlaFiring } from '../domain/human-task';
 import type { OutreachRecord } from '../domain/engagement';
 import { writeOutreach } from '../db/outreach';
+import { categorySubject, recordCategoryConfirmation } from '../db/feedback';
+import { trainingLabel } from '../domain/training-label';
 import type { KnowledgeSearch } from '../ai/knowledge-search';
 import { createActionActivities, type BusinessApi } from './actions';
 
@@ -44,6 +46,14 @@ export interface SlaNotice {
   taskId: string;
   conversationId: string;
   firing: SlaFiring;
+}
+
+export interface CategoryConfirmedOnResolve {
+  conversationId: string;
+  agentId: string;
+  category: string;
+  /** The configuration's intents of that category (the only ones the label can be), with it. */
+  intentCategories: Record<string, string>;
 }
 
 export interface WebhookEvent {
@@ -188,6 +198,19 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The same write inside the task's workflow task (workflows/own-writes.ts). */
     projectTaskIfConnected: whileConnected((projection: TaskProjection) => writeTaskProjection(models, projection)),
+
+    /**
+     * The category an agent confirmed on resolving a task, as a training example of the
+     * conversation's first customer message. One per message however often it is retried; nothing
+     * when the conversation was erased since.
+     */
+    async recordConfirmedCategory(confirmation: CategoryConfirmedOnResolve): Promise<void> {
+      const { conversationId, agentId, category, intentCategories } = confirmation;
+      const subject = await categorySubject(models, conversationId);
+      if (!subject) return;
+      const label = trainingLabel(intentCategories, { category, predictedIntent: subject.predicted?.intent });
+      await recordCategoryConfirmation(models, subject, { agentId, category, label }, new Date());
+    },
 
     async recordSlaEvent(notice: SlaNotice): Promise<void> {
       await writeSlaEvent(models, notice.taskId, notice.conversationId, notice.firing);

@@ -97,6 +97,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The database is unreachable, or held by other writers past the wait SQLite gives a writer
+ * (FerretDB's `busy_timeout`, services/ferretdb/main.go): it answers InternalError "database is
+ * locked (5) (SQLITE_BUSY)". Either way the request did not happen and a retry shortly can succeed.
+ */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const { name, message } = err as { name?: string; message?: string };
+  if (name === 'MongoServerSelectionError' || name === 'MongoNetworkError') return true;
+  return name === 'MongoServerError' && typeof message === 'string' && message.includes('(SQLITE_BUSY)');
+}
+
 /** Turns whatever a use case threw into an ApiError; unknown failures become a 500 with no detail. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -123,9 +134,7 @@ export function toApiError(err: unknown): ApiError {
   if (grpcCode === 14 || grpcCode === 4) {
     return new ApiError('temporal_unavailable', 'The conversation service is unavailable; retry with the same message id.');
   }
-  if ((err as { name?: string }).name === 'MongoServerSelectionError' || (err as { name?: string }).name === 'MongoNetworkError') {
-    return new ApiError('database_unavailable', 'The database is unavailable; retry shortly.');
-  }
+  if (isDatabaseUnavailable(err)) return new ApiError('database_unavailable', 'The database is unavailable; retry shortly.');
   return new ApiError('internal_error', 'Something went wrong on our side.');
 }
 

@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config/env';
+import { categorySubject } from '../db/feedback';
 import { countHeldTasks, listAgentTasks } from '../db/tasks';
 import type { HumanTaskState } from '../domain/human-task';
 import { agentNoteId, agentReplyId, conversationWorkflowId } from '../domain/ids';
@@ -15,8 +16,7 @@ import {
 } from '../workflows/definitions';
 import { assertKnownCategory } from './categories';
 import type { AppContext } from './context';
-import { AppError } from './errors';
-import { confirmCategory } from './feedback';
+import { AppError, found } from './errors';
 
 // What an agent does with the human tasks in their queues: list, open, claim, reply, note, release,
 // transfer, resolve. The task's own rules (one claimant, only the assignee acts) live in its
@@ -92,7 +92,7 @@ export async function transferTask(ctx: AppContext, agent: Agent, taskId: string
     : handle.executeUpdate(transferToAgentUpdate, { args: [{ agentId: agent.id, toAgentId: to.agentId }] });
 }
 
-/** Resolves the task; a confirmed category becomes a training example. */
+/** Resolves the task; a confirmed category becomes a training example (recorded by the task's workflow). */
 export async function resolveTask(
   ctx: AppContext,
   agent: Agent,
@@ -102,9 +102,9 @@ export async function resolveTask(
   const { confirmedCategory, note, closingMessage } = resolution;
   if (confirmedCategory) assertKnownCategory(ctx.supportConfig, confirmedCategory);
   const { handle, task } = await visibleTask(ctx, agent, taskId);
-  const resolved = await handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note, closingMessage }] });
-  if (confirmedCategory) await confirmCategory(ctx, agent.id, { conversationId: task.conversationId, category: confirmedCategory });
-  return resolved;
+  // Refused before anything changes; the task's workflow records the example with the resolve.
+  if (confirmedCategory) found(await categorySubject(ctx.models, task.conversationId), 'customer message in this conversation');
+  return handle.executeUpdate(resolveTaskUpdate, { args: [{ agentId: agent.id, note, closingMessage, confirmedCategory }] });
 }
 
 /** The task, if it sits in one of the agent's queues or is theirs. */

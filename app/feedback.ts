@@ -1,5 +1,6 @@
 import { answerSubject, categorySubject, recordAnswerFlag, recordCategoryConfirmation, type AnswerFlag } from '../db/feedback';
 import { RuleViolation } from '../domain/rules';
+import { trainingLabel } from '../domain/training-label';
 import { assertKnownCategory } from './categories';
 import type { AppContext } from './context';
 import { found } from './errors';
@@ -41,17 +42,7 @@ export async function confirmCategory(
     throw new RuleViolation('intent_not_in_category', 'That intent belongs to another category.');
   }
   const subject = found(await categorySubject(ctx.models, input.conversationId, input.messageId), 'customer message in this conversation');
-  // The training label: the agent's intent; else the model's own, if the agent agreed with its
-  // category; else the category's only intent; else the category itself.
-  const predicted = subject.predicted?.intent;
-  const own = Object.entries(supportConfig.intentCategories)
-    .filter(([, c]) => c === input.category)
-    .map(([intent]) => intent);
-  const label =
-    input.intent ??
-    (predicted !== undefined && supportConfig.intentCategories[predicted] === input.category ? predicted : undefined) ??
-    (own.length === 1 ? own[0] : undefined) ??
-    input.category;
+  const label = trainingLabel(supportConfig.intentCategories, { category: input.category, intent: input.intent, predictedIntent: subject.predicted?.intent });
   const feedbackId = await recordCategoryConfirmation(ctx.models, subject, { agentId, category: input.category, label }, new Date());
   return { feedbackId, label, modelVersion: subject.modelVersion ?? null };
 }

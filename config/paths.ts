@@ -13,3 +13,12 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function encoderDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.TANDEM_ENCODER_DIR ?? path.join(cacheDir(env), 'encoder', encoderLock.id);
 }
+
+/**
+ * The file a worker process touches at every heartbeat, whichever queues it polls, so a health check
+ * in its container can tell that this process (not a sibling on the same queue) is alive;
+ * `TANDEM_WORKER_ALIVE_FILE` moves it.
+ */
+export function workerAliveFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TANDEM_WORKER_ALIVE_FILE ?? path.join(os.tmpdir(), 'tandem-worker.alive');
+}

@@ -19,6 +19,8 @@ export const conversationWorkflowId = (conversationId: string): string => `conve
 export const conversationIdOf = (workflowId: string): string => workflowId.slice('conversation-'.length);
 export const handoffWorkflowId = (conversationId: string, n: number): string => `handoff-${conversationId}-${n}`;
 export const auditWorkflowId = (auditId: string): string => `audit-${auditId}`;
+/** One erasure per conversation at a time: a repeated DELETE joins the running one. */
+export const erasureWorkflowId = (conversationId: string): string => `erasure-${conversationId}`;
 
 /**
  * The Update id of a customer message: its id and a digest of its text. Temporal answers a repeated

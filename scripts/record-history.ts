@@ -1,9 +1,10 @@
 // Records workflow histories for the replay test (test/integration/replay.test.ts): a conversation,
 // a human task whose SLA warns and breaches before an agent claims, replies and resolves it, and an
 // anonymous widget visitor's conversation, and a customer's engagement workflow with the conversation
-// that reported to it (a quiet spell after "that didn't work", an event posted twice, a low rating).
+// that reported to it (a quiet spell after "that didn't work", an event posted twice, a low rating),
+// and a conversation's erasure.
 // Run it against a running stack after an intended, patched change to a workflow:
-//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff] [visitor] [engagement]
+//   TEMPORAL_ADDRESS=127.0.0.1:17233 MONGO_URL=mongodb://127.0.0.1:37017/tandem-test npx tsx scripts/record-history.ts [conversation] [handoff] [visitor] [engagement] [erasure]
 // and commit the files it writes next to the older ones: old histories must keep replaying.
 import { existsSync, writeFileSync } from 'node:fs';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -11,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { readSlaEvents } from '../db/tasks';
 import { agents, customer, startTandem, testEnv } from '../test/support/harness';
 import { sameTargetsForEveryPriority, writeSupportConfig } from '../test/support/support-config';
-import { conversationWorkflowId, engagementWorkflowId } from '../domain/ids';
+import { conversationWorkflowId, engagementWorkflowId, erasureWorkflowId } from '../domain/ids';
 import { startDemoStore } from '../services/demo-store/store';
 
 /** Never overwrites a recording: older histories are what the replay test guards. */
@@ -78,7 +79,8 @@ async function recordHandoff(): Promise<void> {
     }
     await tandem.call('POST', `/v1/agent/tasks/${taskId}/claim`, { token: supervisor.token, body: {} });
     await tandem.call('POST', `/v1/agent/tasks/${taskId}/reply`, { token: supervisor.token, body: { actionId: 'r1', text: 'Hi Fox, sorry for the wait.' } });
-    await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: supervisor.token, body: { note: 'Answered.' } });
+    // With a confirmed category: the task's workflow records the training example (patched).
+    await tandem.call('POST', `/v1/agent/tasks/${taskId}/resolve`, { token: supervisor.token, body: { note: 'Answered.', confirmedCategory: 'human_request' } });
     await new Promise((r) => setTimeout(r, 1000)); // let the last projections land in history
 
     save('handoff', await tandem.api.deps.temporal.workflow.getHandle(taskId).fetchHistory());
@@ -154,12 +156,30 @@ async function recordEngagement(): Promise<void> {
   }
 }
 
+/** A conversation with a human task, erased on request: the erasure workflow's steps. */
+async function recordErasure(): Promise<void> {
+  const tandem = await startTandem();
+  try {
+    const started = await tandem.call('POST', '/v1/conversations', {
+      body: { customer: customer({ name: 'Fox Mulder' }), firstMessage: { messageId: 'e1', text: 'can I talk to a person' } },
+    });
+    const { conversationId } = started.body as { conversationId: string };
+    await new Promise((r) => setTimeout(r, 1000)); // let the read models land
+    await tandem.call('DELETE', `/v1/conversations/${conversationId}`, { token: tandem.env.TANDEM_OPERATOR_KEYS[0] });
+
+    save('erasure', await tandem.api.deps.temporal.workflow.getHandle(erasureWorkflowId(conversationId)).fetchHistory());
+  } finally {
+    await tandem.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const kinds = process.argv.slice(2);
   if (kinds.length === 0 || kinds.includes('conversation')) await recordConversation();
   if (kinds.length === 0 || kinds.includes('handoff')) await recordHandoff();
   if (kinds.length === 0 || kinds.includes('visitor')) await recordVisitor();
   if (kinds.length === 0 || kinds.includes('engagement')) await recordEngagement();
+  if (kinds.length === 0 || kinds.includes('erasure')) await recordErasure();
 }
 
 void main();

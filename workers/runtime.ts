@@ -1,13 +1,16 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundlePath, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Connection as MongoConnection } from 'mongoose';
 import { loadSupportConfig, type Env } from '../config/env';
 import { createActivities, type Activities } from '../activities';
 import { createAuditActivities, type AuditActivities } from '../activities/audit';
+import { createErasureActivities, type ErasureActivities } from '../activities/erasure';
 import { createKnowledgeSearch } from '../ai/knowledge-search';
 import { createLearningActivities, type LearningActivities } from '../activities/learning';
 import { createModelRegistry, type ModelRegistry } from '../ai/model-registry';
@@ -18,7 +21,7 @@ import { loadModel } from '../ai/model-store';
 import { createOllamaProvider } from '../ai/ollama/provider';
 import { parseRoutingCases } from '../ai/routing-evaluation';
 import { createUnderstanding } from '../ai/understanding';
-import { cacheDir, encoderDir } from '../config/paths';
+import { cacheDir, encoderDir, workerAliveFile } from '../config/paths';
 import { connectDatabase, type Models } from '../db/models';
 import { knowledgeRevision, publishedArticles, seedArticles } from '../db/knowledge';
 import { promotedModelId, readModelVersion } from '../db/model-versions';
@@ -28,7 +31,7 @@ import type { KnowledgeArticle } from '../domain/types';
 export const KNOWLEDGE_SEED_PATH = 'data/knowledge-seed.json';
 
 /** Every activity a worker of this process registers. */
-export type WorkerActivities = Activities & AuditActivities & LearningActivities;
+export type WorkerActivities = Activities & AuditActivities & LearningActivities & ErasureActivities;
 
 export interface ActivityRuntime {
   activities: WorkerActivities;
@@ -43,6 +46,9 @@ export interface ActivityRuntime {
  */
 export async function createActivityRuntime(env: Env, log: Logger, chosenProvider?: ModelProvider): Promise<ActivityRuntime> {
   const { connection, models } = await connectDatabase(env.MONGO_URL);
+  // The erasure's steps delete workflow executions: a client of their own, one per process.
+  const temporalConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: temporalConnection, namespace: env.TEMPORAL_NAMESPACE });
   await seedKnowledgeBase(models, log);
   const encoder = await loadSentenceEncoder(encoderDir());
   const fallbackModel = await loadModel(env.TANDEM_MODEL_PATH);
@@ -77,6 +83,7 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
       businessApi: env.TANDEM_ACTIONS_URL && env.TANDEM_ACTIONS_SECRET ? { url: env.TANDEM_ACTIONS_URL, secret: env.TANDEM_ACTIONS_SECRET } : undefined,
     }),
     ...createAuditActivities({ models, understanding, log }),
+    ...createErasureActivities({ models, temporal, log }),
     ...createLearningActivities({
       models,
       log,
@@ -93,7 +100,7 @@ export async function createActivityRuntime(env: Env, log: Logger, chosenProvide
   };
   const close = async (): Promise<void> => {
     registry.close();
-    await closeQuietly(connection);
+    await Promise.all([closeQuietly(connection), temporalConnection.close()]);
   };
   return { activities, models, provider, close };
 }
@@ -124,8 +131,8 @@ export interface WorkerOptions {
   activities: WorkerActivities;
   /** A prebuilt bundle (tests build one per file; production one ahead of start); without it `workflows/` is bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap | WorkflowBundlePath;
-  /** Where the conversations worker says it is alive, for the API's health report. */
-  heartbeat: { models: Models; log: Logger };
+  /** Where the worker says it is alive: its alive file, and the database for the API's health report (conversations queue). */
+  heartbeat: { models: Models; log: Logger; aliveFile: string };
 }
 
 export type WorkerQueue = 'conversations' | 'batch';
@@ -139,7 +146,7 @@ export function workerSettings(env: Env, connection: NativeConnection, runtime: 
     batchTaskQueue: env.TEMPORAL_BATCH_TASK_QUEUE,
     maxCachedWorkflows: env.TANDEM_WORKER_CACHED_WORKFLOWS,
     activities: runtime.activities,
-    heartbeat: { models: runtime.models, log },
+    heartbeat: { models: runtime.models, log, aliveFile: workerAliveFile() },
   } satisfies Omit<WorkerOptions, 'queues' | 'workflowBundle'>;
 }
 
@@ -157,11 +164,21 @@ export interface Workers {
  */
 const WORKFLOW_STACK_FRAMES = 4;
 
-/** Says this process polls `taskQueue`; a database that is away only delays the next beat. */
-function heartbeat(taskQueue: string, { models, log }: WorkerOptions['heartbeat']): { once: () => Promise<void> } {
+/**
+ * Says this process is alive: in its alive file (the container's health check), and, when it polls
+ * the conversations queue, in the database (the API's /health). A database that is away only delays
+ * the next beat there.
+ */
+function heartbeat(conversationsQueue: string | undefined, { models, log, aliveFile }: WorkerOptions['heartbeat']): { once: () => Promise<void> } {
   const identity = `${hostname()}:${process.pid}`;
   return {
-    once: () => recordWorkerHeartbeat(models, taskQueue, identity).catch((err: unknown) => log.warn({ err }, 'worker heartbeat not recorded')),
+    once: async () => {
+      await Promise.all([
+        writeFile(aliveFile, `${identity}\n`).catch((err: unknown) => log.warn({ err }, 'worker alive file not written')),
+        conversationsQueue &&
+          recordWorkerHeartbeat(models, conversationsQueue, identity).catch((err: unknown) => log.warn({ err }, 'worker heartbeat not recorded')),
+      ]);
+    },
   };
 }
 
@@ -185,11 +202,11 @@ export async function createWorkers(opts: WorkerOptions): Promise<Workers> {
           Worker.create({ ...common, taskQueue: opts.batchTaskQueue, maxConcurrentActivityTaskExecutions: 1 }),
     ),
   );
-  const beat = queues.includes('conversations') ? heartbeat(opts.taskQueue, opts.heartbeat) : undefined;
-  await beat?.once();
+  const beat = heartbeat(queues.includes('conversations') ? opts.taskQueue : undefined, opts.heartbeat);
+  await beat.once();
   return {
     run: async () => {
-      const timer = beat && setInterval(() => void beat.once(), WORKER_HEARTBEAT_EVERY_MS);
+      const timer = setInterval(() => void beat.once(), WORKER_HEARTBEAT_EVERY_MS);
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {

@@ -125,7 +125,10 @@ export const addNoteUpdate = defineUpdate<HumanTaskState, [{ agentId: string; no
 export const releaseTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string }]>('releaseTask');
 export const transferTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; queue: string }]>('transferTask');
 /** `note` stays with the agents; `closingMessage` is what the customer reads. */
-export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; note?: string; closingMessage?: string }]>('resolveTask');
+/** A `confirmedCategory` becomes a training example, recorded by the task's workflow until the database takes it. */
+export const resolveTaskUpdate = defineUpdate<HumanTaskState, [{ agentId: string; note?: string; closingMessage?: string; confirmedCategory?: string }]>(
+  'resolveTask',
+);
 export const taskQuery = defineQuery<HumanTaskState>('task');
 /** Hands the task straight to another agent, who then holds it as if they had claimed it. */
 export const transferToAgentUpdate = defineUpdate<HumanTaskState, [{ agentId: string; toAgentId: string }]>('transferToAgent');

@@ -46,6 +46,10 @@ const { recordSlaEvent } = proxyActivities<Activities>({
   summary: 'Record the SLA event',
   ...ownDatabaseWrite,
 });
+const { recordConfirmedCategory } = proxyActivities<Activities>({
+  summary: 'Record the confirmed category as a training example',
+  ...ownDatabaseWrite,
+});
 const { notifySla } = proxyActivities<Activities>({
   summary: 'Notify about the SLA (log and webhook)',
   ...outsideReceiverCall,
@@ -80,6 +84,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
   const conversation = getExternalWorkflowHandle(conversationWorkflowId(input.conversationId));
   const projections = new Serial();
   const slaEffects = new Serial();
+  const trainingExamples = new Serial();
   let version = 0;
   const upsertAttributes = searchAttributesWhenChanged('task-search-attributes-on-change');
   // An SLA firing costs its timer and one workflow task, plus the notification the policy asks for.
@@ -193,8 +198,14 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
 
   setHandler(
     resolveTaskUpdate,
-    async ({ agentId, note, closingMessage }) => {
+    async ({ agentId, note, closingMessage, confirmedCategory }) => {
       task.resolve(agentId, note, now());
+      // Part of the resolve, not a second request after it: a database away delays the example,
+      // and this run ends only once it is written.
+      if (confirmedCategory !== undefined && patched('resolve-records-confirmed-category')) {
+        const intentCategories = Object.fromEntries(Object.entries(input.config.intentCategories).filter(([, c]) => c === confirmedCategory));
+        void trainingExamples.run(() => recordConfirmedCategory({ conversationId: input.conversationId, agentId, category: confirmedCategory, intentCategories }));
+      }
       await conversation.signal(handoffResolvedSignal, { taskId: input.taskId, agentId, note, closingMessage });
       return changed();
     },
@@ -226,6 +237,7 @@ export async function handoffWorkflow(input: HandoffInput): Promise<HumanTaskSta
   }
   await condition(allHandlersFinished);
   await slaEffects.idle();
+  await trainingExamples.idle();
   await projections.idle();
   return task.snapshot;
 }

@@ -5,3 +5,4 @@ export { auditWorkflow } from './audit';
 export { trainModelWorkflow } from './training';
 export { retrainingWorkflow } from './retraining';
 export { engagementWorkflow } from './engagement';
+export { erasureWorkflow } from './erasure';

@@ -32,11 +32,14 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		// BEGIN IMMEDIATE: a writer waits for the lock (busy_timeout) instead of failing with
-		// SQLITE_BUSY when its read transaction cannot upgrade. synchronous=NORMAL is SQLite's
-		// advice for WAL: a commit survives a crash of this process; only a power cut can lose
-		// the last ones.
-		SQLiteURL: "file:" + *dataDir + "/?_txlock=immediate&_pragma=synchronous(normal)",
+		// busy_timeout: a writer that finds the database locked waits up to 10 s for it (SQLite
+		// retries inside) before FerretDB answers SQLITE_BUSY; stated here rather than left to
+		// FerretDB's default (the same 10 s in 1.24), since concurrent writers depend on it.
+		// BEGIN IMMEDIATE: a writer takes the lock when its transaction begins, so it waits as
+		// above instead of failing at once when its read transaction cannot upgrade.
+		// synchronous=NORMAL is SQLite's advice for WAL: a commit survives a crash of this
+		// process; only a power cut can lose the last ones.
+		SQLiteURL: "file:" + *dataDir + "/?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)

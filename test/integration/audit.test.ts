@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { formatCsv } from '../../ai/csv';
+import { workerAliveFile } from '../../config/paths';
 import { createLogger } from '../../app/logger';
 import { PARETO_CHART_SIZE } from '../../report/pareto-chart';
 import { createActivityRuntime, createWorkers, type WorkerActivities } from '../../workers/runtime';
@@ -198,7 +199,7 @@ describe('ticket audit across a worker restart', () => {
         batchTaskQueue: tandem.env.TEMPORAL_BATCH_TASK_QUEUE,
         activities: slowBatches('second')(runtime.activities),
         workflowBundle: await workflowBundle(),
-        heartbeat: { models: runtime.models, log: createLogger('test-worker', 'silent') },
+        heartbeat: { models: runtime.models, log: createLogger('test-worker', 'silent'), aliveFile: workerAliveFile() },
       });
       const running = second.run();
       try {

@@ -9,6 +9,7 @@ import { loadEnv, type Env } from '../../config/env';
 import { createLogger } from '../../app/logger';
 import { createActivityRuntime, createWorkers, workerSettings, type ActivityRuntime, type WorkerActivities, type Workers } from '../../workers/runtime';
 import { startWebServer, stopWebServer, type RunningWebServer } from '../../api/server';
+import { stopProcess } from '../../scripts/stack/processes';
 import { startStack, stopStack } from '../../scripts/stack/services';
 import { workflowBundle } from './workflow-bundle';
 import { requestJson } from './http';
@@ -137,6 +138,42 @@ export async function startPrivateTemporal(): Promise<{ address: string; runDir:
     address: stack.temporalAddress,
     runDir,
     stop: async () => {
+      await stopStack(runDir);
+    },
+  };
+}
+
+/**
+ * A FerretDB of a test's own, for tests that stop and start it (a real database outage): the
+ * shared one serves every other test file running at the same time.
+ */
+export async function startPrivateDatabase(): Promise<{
+  mongoUrl: string;
+  /** FerretDB's SQLite files, one per database (`<name>.sqlite`). */
+  dataDir: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tandem-ferretdb-'));
+  const ports = { mongo: await freePort() };
+  const start = async (): Promise<string> => {
+    const shared = process.env.MONGO_URL;
+    delete process.env.MONGO_URL; // or startStack would hand back the shared database
+    const stack = await startStack({ runDir, services: ['mongo'], ports, mongoDatabase: 'private' }).finally(() => {
+      process.env.MONGO_URL = shared;
+    });
+    return stack.mongoUrl;
+  };
+  const mongoUrl = await start();
+  return {
+    mongoUrl,
+    dataDir: join(runDir, 'ferretdb'),
+    stop: () => stopProcess(runDir, 'mongo'),
+    start: async () => {
+      await start();
+    },
+    remove: async () => {
       await stopStack(runDir);
     },
   };

@@ -29,6 +29,18 @@ describe('API error codes', () => {
     expect([error.status, error.code, error.message]).toEqual([409, 'at_capacity', 'You already hold 5 open tasks.']);
   });
 
+  test('when FerretDB answers SQLITE_BUSY (a writer waited out busy_timeout), then the client gets 503 database_unavailable', () => {
+    // As the driver reports it, captured from FerretDB 1.24.2 with another connection holding the lock.
+    const busy = Object.assign(
+      new Error('[msg_update.go:133 handler.(*Handler).updateDocument] [db.go:134 fsql.(*DB).InTransaction] database is locked (5) (SQLITE_BUSY)'),
+      { name: 'MongoServerError', code: 1, codeName: 'InternalError' },
+    );
+    const otherInternalError = Object.assign(new Error('[handler.go:1] something else'), { name: 'MongoServerError', code: 1 });
+
+    expect([toApiError(busy).status, toApiError(busy).code]).toEqual([503, 'database_unavailable']);
+    expect(toApiError(otherInternalError).code).toBe('internal_error');
+  });
+
   test('when something unexpected fails, then the client gets a 500 without detail', () => {
     const error = toApiError(new Error('connection string mongodb://secret@host'));
 
