@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import { listConversations as listStoredConversations, readConversation as readStoredConversation, readTranscript } from '../db/conversations';
-import { customerTranscript, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
+import { assertNotRated, customerTranscript, emailRequested, ratingRequested, type ConversationView, type MessageOutcome, type Rating } from '../domain/conversation';
 import { personWait } from '../domain/off-hours';
 import { contactNoticeId, conversationWorkflowId, humanRequestUpdateId, messageUpdateId, newConversationId } from '../domain/ids';
 import type { CustomerProfile } from '../domain/types';
@@ -127,8 +127,14 @@ export function requestHuman(ctx: AppContext, conversationId: string, request: {
   return updateConversation(ctx, conversationId, requestHumanUpdate, { args: [request], updateId: humanRequestUpdateId(request.requestId) });
 }
 
-export function rateConversation(ctx: AppContext, conversationId: string, rating: { score: number; comment?: string }): Promise<Rating> {
-  return updateConversation(ctx, conversationId, rateConversationUpdate, { args: [rating] });
+export async function rateConversation(ctx: AppContext, conversationId: string, rating: { score: number; comment?: string }): Promise<Rating> {
+  try {
+    return await updateConversation(ctx, conversationId, rateConversationUpdate, { args: [rating] });
+  } catch (err) {
+    // The rating that was awaited ends the conversation: a second one is refused as already rated.
+    if (err instanceof AppError && err.code === 'conversation_closed') assertNotRated((await conversationHandle(ctx, conversationId).query(conversationQuery)).rating);
+    throw err;
+  }
 }
 
 /** An anonymous visitor leaves an email address so that the person's answer can reach them. */

@@ -41,6 +41,11 @@ import {
   resolvedNoticeId,
 } from './ids';
 
+/** A conversation is rated once: open, or closed by the rating itself. */
+export function assertNotRated(rating: Rating | undefined): void {
+  if (rating) throw new RuleViolation('already_rated', 'This conversation is rated already.');
+}
+
 export const MAX_MESSAGE_LENGTH = 4000;
 /** Turns before a question that its answer's writer reads: enough for a follow-up; more only distracts a small model. */
 export const WRITER_CONTEXT_TURNS = 4;
@@ -554,7 +559,7 @@ export class Conversation {
   /** Checked before the rating is written to history: a valid score, and a conversation not rated yet. */
   validateRating(score: number): void {
     this.validateScore(score);
-    if (this.state.rating) throw new RuleViolation('already_rated', 'This conversation is rated already.');
+    assertNotRated(this.state.rating);
   }
 
   private validateScore(score: number): void {

@@ -11,7 +11,9 @@ beforeAll(async () => {
   const host = process.env.OLLAMA_HOST;
   const model = process.env.OLLAMA_MODEL;
   if (!host || !model) throw new Error('OLLAMA_HOST and OLLAMA_MODEL must come from the test stack');
-  tandem = await startTandem({ env: testEnv({ OLLAMA_HOST: host, OLLAMA_MODEL: model }) });
+  // The reply itself is what this test reads back: on two loaded cores the 0.5B model can take
+  // longer than the default 10 s bound, which would answer 202 pending (the faults tests cover that).
+  tandem = await startTandem({ env: testEnv({ OLLAMA_HOST: host, OLLAMA_MODEL: model, TANDEM_ANSWER_WITHIN_MS: '60000' }) });
 }, 120_000);
 
 afterAll(async () => {
