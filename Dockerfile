@@ -25,4 +25,4 @@ ENV NODE_ENV=production
 # Two glibc malloc arenas, not one per thread: with 1,000 open conversations the worker stays at
 # 331-386 MB resident instead of 411 MB (bench/RESULTS.md).
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--gc-memory-reducer-start-delay-ms=1000", "--import", "tsx", "api/main.ts"]

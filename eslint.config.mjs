@@ -30,6 +30,19 @@ function restrictedImports(outer, extra) {
   };
 }
 
+/**
+ * Workflow code and the domain it runs are bundled, and every cached workflow evaluates the
+ * bundle's modules anew: zod's schemas cost about 1 MB a workflow, so they stay out of it.
+ */
+const zodFreeBundle = [
+  { regex: '^zod(/|$)', message: 'Workflow and domain code stay free of zod: each cached workflow would build its own schemas.' },
+  {
+    regex: '^(\\.\\./)+config/schema$',
+    allowTypeImports: true,
+    message: 'Only types from config/schema here (its zod schemas would be built per cached workflow); values live in config/defaults.',
+  },
+];
+
 function layer(folder, outer, extra = [], ignores = []) {
   return { files: [`${folder}/**/*.ts`], ignores, rules: restrictedImports(outer, extra) };
 }
@@ -63,7 +76,7 @@ export default defineConfig(
   // workers. A folder imports only from layers inside it (types excepted where a workflow names an
   // activity's signature); api/server.ts and workers/ are where the outer pieces are put together.
   layer('config', ['domain', 'ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
-  layer('domain', ['ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
+  layer('domain', ['ai', 'db', 'report', 'activities', 'workflows', 'app', 'api', 'workers'], zodFreeBundle),
   layer('ai', ['db', 'report', 'activities', 'workflows', 'app', 'api', 'workers']),
   layer('db', ['report', 'activities', 'workflows', 'app', 'api', 'workers']),
   layer('report', ['activities', 'workflows', 'app', 'api', 'workers']),
@@ -71,6 +84,7 @@ export default defineConfig(
   // Workflow code is replayed: no I/O, no clocks or randomness from Node.
   layer('workflows', ['ai', 'db', 'report', 'activities', 'app', 'api', 'workers'], [
     ...nodeBuiltins.map((name) => ({ regex: `^(node:)?${name}$`, message: 'Workflow code must be deterministic: no Node built-ins (use activities).' })),
+    ...zodFreeBundle,
   ]),
   layer('app', ['activities', 'api', 'workers']),
   layer('api', ['db', 'ai', 'report', 'activities', 'workflows', 'workers'], [], ['api/server.ts']),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CSAT_RULES } from './defaults';
 
 // The business's support configuration: one validated document, loaded at start and passed into
 // workflows as input so a replay sees exactly what the original run saw.
@@ -32,7 +33,6 @@ const csatRules = z.object({
   ratingWindowMs: durationMs,
 });
 export type CsatRules = z.infer<typeof csatRules>;
-export const DEFAULT_CSAT_RULES: CsatRules = { askAfter: 'both', ratingWindowMs: 10 * 60 * 1000 };
 /** What a signal of a struggling customer turns into: a task for a person, a message from the AI, or nothing. */
 const signalResponse = z.object({
   then: z.enum(['outreach_task', 'ai_message', 'none']),

@@ -1,4 +1,5 @@
-import { DEFAULT_CSAT_RULES, type ActionConfig, type CsatRules, type SupportConfig } from '../config/schema';
+import { DEFAULT_CSAT_RULES } from '../config/defaults';
+import type { ActionConfig, CsatRules, SupportConfig } from '../config/schema';
 import {
   actionAnswer,
   actionFacts,
