@@ -45,11 +45,13 @@ export function createUnderstanding(deps: UnderstandingDeps): Understanding {
   return {
     async understand({ text, previous, config }) {
       const model = deps.model();
-      const combined = previous === undefined ? undefined : `${previous}\n${text}`;
-      const [embedding, combinedEmbedding] = await deps.encoder.embed(combined === undefined ? [text] : [text, combined]);
-      let read = { text, embedding: embedding as Float32Array, prediction: model.predict(text, embedding), withPrevious: false };
+      const [embedding] = (await deps.encoder.embed([text])) as [Float32Array];
+      let read = { text, embedding, prediction: model.predict(text, embedding), withPrevious: false };
       const unclear = read.prediction.label === OUT_OF_SCOPE_INTENT || read.prediction.confidence < FOLLOW_UP_BELOW;
-      if (combined !== undefined && combinedEmbedding && unclear) {
+      // Only an unclear message is embedded again with the previous one: most need one encoder pass.
+      if (previous !== undefined && unclear) {
+        const combined = `${previous}\n${text}`;
+        const [combinedEmbedding] = (await deps.encoder.embed([combined])) as [Float32Array];
         const prediction = model.predict(combined, combinedEmbedding);
         const clearer = prediction.label !== OUT_OF_SCOPE_INTENT && prediction.confidence >= FOLLOW_UP_BELOW;
         if (clearer && (prediction.confidence > read.prediction.confidence || read.prediction.label === OUT_OF_SCOPE_INTENT)) {

@@ -17,7 +17,8 @@ import { formatTable } from './load';
 // The worker's understanding step on single messages, one at a time, as it runs them: the
 // sentence encoder alone (embed([text])), the classifier alone (predict with that embedding),
 // and the whole step (embed, classify, hybrid retrieval over the shipped knowledge base,
-// language, sentiment). Messages are the knowledge seed's questions and the development set's
+// language, sentiment), alone and as a next turn (an unclear message is read again with the
+// previous one). Messages are the knowledge seed's questions and the development set's
 // first messages, cycled. Also the process's RSS once encoder, model and knowledge index are
 // loaded, and after the run. In process, no Temporal, no database.
 
@@ -28,6 +29,8 @@ const WARM_UP = 200;
 
 interface Message {
   text: string;
+  /** The customer's message before it, as a conversation's next turn reads it. */
+  previous: string;
   embedding?: Float32Array;
 }
 
@@ -49,8 +52,9 @@ async function main(): Promise<void> {
     .records.map((record) => (record.text ?? '').trim())
     .filter((text) => text !== '');
   const pool = shuffle([...articles.flatMap((article) => article.questions), ...devTexts], mulberry32(1));
-  const messages: Message[] = Array.from({ length: count }, (_, i) => ({ text: pool[i % pool.length] as string }));
-  const warmUp: Message[] = Array.from({ length: WARM_UP }, (_, i) => ({ text: pool[(count + i) % pool.length] as string }));
+  const at = (i: number): Message => ({ text: pool[i % pool.length] as string, previous: pool[(i + pool.length - 1) % pool.length] as string });
+  const messages: Message[] = Array.from({ length: count }, (_, i) => at(i));
+  const warmUp: Message[] = Array.from({ length: WARM_UP }, (_, i) => at(count + i));
 
   const encoder = await loadSentenceEncoder(encoderDir());
   const model = await loadModel(values.model ?? DEFAULT_MODEL);
@@ -74,6 +78,9 @@ async function main(): Promise<void> {
   const understand = await time(messages, warmUp, async (message) => {
     await understanding.understand({ text: message.text, config });
   });
+  const followUp = await time(messages, warmUp, async (message) => {
+    await understanding.understand({ text: message.text, previous: message.previous, config });
+  });
   const rssAfterMb = rssMb();
 
   process.stdout.write(
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
         ['encoder.embed([text])', embed],
         ['model.predict(text, embedding)', predict],
         ['understanding.understand', understand],
+        ['… after an AI answer (with the previous message)', followUp],
       ] as const
     ).map(([name, t]) => [name, t.messagesPerSecond, t.p50Ms.toFixed(3), t.p99Ms.toFixed(3), t.meanMs.toFixed(3)]),
     1,
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
       embed,
       predict,
       understand,
+      followUp,
       rssMb: { loaded: rssLoadedMb, afterRun: rssAfterMb },
     })}\n`,
   );
