@@ -57,8 +57,6 @@ const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
     variables: {
       temporal: 'TEMPORAL_PORT',
       temporalUi: 'TEMPORAL_UI_PORT',
-      temporalMembership: 'TEMPORAL_MEMBERSHIP_PORT',
-      postgres: 'POSTGRES_PORT',
       mongo: 'MONGO_PORT',
       ollama: 'OLLAMA_PORT',
       demoStore: 'DEMO_STORE_PORT',
@@ -70,8 +68,6 @@ const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
     variables: {
       temporal: 'TEST_TEMPORAL_PORT',
       temporalUi: 'TEST_TEMPORAL_UI_PORT',
-      temporalMembership: 'TEST_TEMPORAL_MEMBERSHIP_PORT',
-      postgres: 'TEST_POSTGRES_PORT',
       mongo: 'TEST_MONGO_PORT',
       ollama: 'TEST_OLLAMA_PORT',
       demoStore: 'TEST_DEMO_STORE_PORT',
