@@ -2,12 +2,16 @@
 // concurrencies, against the floor: a no-op Temporal Update on the same server, same worker
 // settings, same concurrency. Prints a table and one JSON line.
 //   npm run bench:round-trip -- [--concurrency 1,10,50,200] [--seconds 20] [--warmup 3]
+//     [--temporal dev|postgres] [--workers 1]
+// --temporal postgres runs Temporal on PostgreSQL (built from its Go module the first time, about 7
+// minutes) instead of the dev server on SQLite; --workers runs that many product worker processes.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { floorWorkflow, pingUpdate, stopUpdate } from './floor';
 import { ANSWERABLE_QUESTIONS } from '../test/support/questions';
 import { cpuPercent, flags, printTable, round, runFor, summarize, type LatencySummary } from './load';
-import { startBenchStack, type BenchStack } from './stack';
+import { TEMPORAL_BACKENDS, type TemporalBackend } from '../scripts/stack/services';
+import { startBenchStack, workerNames, type BenchStack } from './stack';
 
 const MESSAGES_PER_CONVERSATION = 20;
 
@@ -53,11 +57,14 @@ async function floorLoop(client: Client, until: number): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const opts = flags(process.argv.slice(2), { concurrency: '1,10,50,200', seconds: '20', warmup: '3' });
+  const opts = flags(process.argv.slice(2), { concurrency: '1,10,50,200', seconds: '20', warmup: '3', temporal: 'dev', workers: '1' });
   const levels = opts.concurrency!.split(',').map(Number);
   const seconds = Number(opts.seconds);
   const warmup = Number(opts.warmup);
-  const stack = await startBenchStack();
+  const temporal = opts.temporal as TemporalBackend;
+  if (!TEMPORAL_BACKENDS.includes(temporal)) throw new Error(`--temporal must be one of ${TEMPORAL_BACKENDS.join(', ')}, got "${opts.temporal}"`);
+  const workers = workerNames(Number(opts.workers)).length;
+  const stack = await startBenchStack({ temporal, workers });
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   const results: {
@@ -96,6 +103,7 @@ async function main(): Promise<void> {
     await connection.close();
     await stack.stop();
   }
+  process.stdout.write(`Temporal: ${temporal === 'dev' ? 'dev server on SQLite' : 'server on PostgreSQL'}; product worker processes: ${workers}\n\n`);
   printTable(
     ['conc', 'msgs', 'p50 ms', 'p95 ms', 'p99 ms', 'msg/s', 'floor p50', 'floor p95', 'floor p99', 'floor/s', 'p50 ×floor', 'p99 ×floor'],
     results.map((r) => [
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
       [r.concurrency, 'floor', ...processes.map((p) => msPerRequest(r.cpu.floor[p] ?? 0, r.floor.perSecond))],
     ]),
   );
-  process.stdout.write(`${JSON.stringify({ benchmark: 'round-trip', seconds, results })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'round-trip', temporal, workers, seconds, results })}\n`);
 }
 
 void main().catch((err: unknown) => {

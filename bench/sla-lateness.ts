@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     config.sla.returnAfterMs = targetMs * 100;
   });
 
-  const stack = await startBenchStack({ TANDEM_SUPPORT_CONFIG: configFile });
+  const stack = await startBenchStack({ extraEnv: { TANDEM_SUPPORT_CONFIG: configFile } });
   const db = await mongoose.createConnection(String(stack.env.MONGO_URL)).asPromise();
   try {
     let next = 0;

@@ -1,13 +1,15 @@
-// A private stack started as separate processes like production: Temporal dev server and FerretDB
-// in a run folder of its own (or the servers named by TEMPORAL_ADDRESS / MONGO_URL), optionally
-// Ollama, the product worker and the API, plus whatever else a caller runs beside them. The
-// benchmarks use it in .run/bench with the floor worker; `npm run eval:conversations` in .run/eval.
-// The load generator (or evaluator) is the calling process itself.
+// A private stack started as separate processes like production: Temporal (the dev server on
+// SQLite, or the server on PostgreSQL) and FerretDB in a run folder of its own (or the servers named
+// by TEMPORAL_ADDRESS / MONGO_URL), optionally Ollama, one or more product worker processes and the
+// API, plus whatever else a caller runs beside them. The benchmarks use it in .run/bench with the
+// floor worker; `npm run eval:conversations` in .run/eval. The load generator (or evaluator) is the
+// calling process itself.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { bundleWorkflows, httpOk, listProcesses, sleep, startTypeScriptProcess, stopProcess, tail } from '../scripts/stack/processes';
 import { stackProfile, type ServiceName, type StackProfile } from '../scripts/stack/profiles';
-import { stackEnv, startStack, stopStack, stopStackAndClearStores } from '../scripts/stack/services';
+import { stackEnv, startStack, stopStack, stopStackAndClearStores, type TemporalBackend } from '../scripts/stack/services';
 
 const API_READY_TIMEOUT_MS = 120_000;
 
@@ -20,6 +22,10 @@ export interface PrivateStackOptions extends StackProfile {
   extraProcesses?: { name: string; entry: string }[];
   /** Variables for the worker and the API, over the stack's own. */
   extraEnv?: Record<string, string>;
+  /** The Temporal server it starts: `dev` (default) or `postgres`. */
+  temporal?: TemporalBackend;
+  /** Product worker processes, each polling both queues: `worker`, `worker-2`, …; one by default. */
+  workers?: number;
 }
 
 export interface PrivateStack {
@@ -33,21 +39,39 @@ export interface PrivateStack {
   model: string;
   /** CPU seconds each stack process (and this process, as `bench`) has used so far. */
   cpuSeconds(): Record<string, number>;
+  /** Restarts every product worker process. */
   restartWorker(): Promise<void>;
   /** Resident memory once a process has gone quiet: the median of ten samples a second apart. */
-  settledRssMb(name: 'worker' | 'api'): Promise<number>;
+  settledRssMb(name: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 export type BenchStack = PrivateStack;
 
-export function startBenchStack(extraEnv: Record<string, string> = {}): Promise<BenchStack> {
+export interface BenchStackOptions {
+  extraEnv?: Record<string, string>;
+  temporal?: TemporalBackend;
+  workers?: number;
+}
+
+/**
+ * The benchmarks' stack, with the floor worker. The floor stays one process whatever `workers`
+ * says: it measures what a bare Update costs the server, and one process of it is not what limits
+ * it (bench/RESULTS.md: under two thirds of a core at its fastest).
+ */
+export function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   return startPrivateStack({
     name: 'bench',
     ...stackProfile('bench'),
     extraProcesses: [{ name: 'floor', entry: 'bench/floor-worker.ts' }],
-    extraEnv,
+    ...options,
   });
+}
+
+/** The process names of `count` product workers. */
+export function workerNames(count: number): string[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`the number of workers must be a whole number from 1, got ${count}`);
+  return Array.from({ length: count }, (_, i) => (i === 0 ? 'worker' : `worker-${i + 1}`));
 }
 
 /**
@@ -69,9 +93,10 @@ export async function startPrivateStack(options: PrivateStackOptions): Promise<P
 
 async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
   const { name, runDir, ports, apiPort, extraProcesses = [], extraEnv = {} } = options;
+  const workers = workerNames(options.workers ?? 1);
   // The demo store answers the actions (order lookups) the way the business's API would.
   const services: ServiceName[] = options.ollama ? ['temporal', 'mongo', 'ollama', 'demoStore'] : ['temporal', 'mongo', 'demoStore'];
-  const info = await startStack({ services, runDir, mongoDatabase: `${name}${Date.now()}`, ports });
+  const info = await startStack({ services, runDir, mongoDatabase: `${name}${Date.now()}`, ports, temporalBackend: options.temporal });
   const apiKey = `${name}-${randomBytes(16).toString('hex')}`;
   const agentToken = `${name}-agent-${randomBytes(16).toString('hex')}`;
   const operatorKey = `${name}-op-${randomBytes(16).toString('hex')}`;
@@ -92,8 +117,13 @@ async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
     ...extraEnv,
   });
   env.TANDEM_WORKFLOW_BUNDLE = bundleWorkflows(runDir);
-  const startWorker = () => startTypeScriptProcess(runDir, 'worker', 'workers/main.ts', env);
-  startWorker();
+  // Workers differ only in their alive file (each its own, as in their own containers).
+  const startWorker = (worker: string) => {
+    const aliveFile = path.join(runDir, `${worker}.alive`);
+    rmSync(aliveFile, { force: true });
+    startTypeScriptProcess(runDir, worker, 'workers/main.ts', { ...env, TANDEM_WORKER_ALIVE_FILE: aliveFile });
+  };
+  startWorker('worker');
   startTypeScriptProcess(runDir, 'api', 'api/main.ts', env);
   for (const extra of extraProcesses) startTypeScriptProcess(runDir, extra.name, extra.entry, env);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -112,8 +142,14 @@ async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
     if (!p) throw new Error(`${processName} is not running; see ${runDir}/logs/${processName}.log`);
     return p.pid;
   };
-  // The worker seeds the knowledge base and the model after it starts: measure after that.
+  // The worker seeds the knowledge base and the model after it starts: measure after that. The
+  // others start once it is done, so that no two seed at once.
   await untilQuiet(() => cpuSecondsOf(pidOf('worker')));
+  for (const worker of workers.slice(1)) {
+    startWorker(worker);
+    await waitForWorker(runDir, worker);
+    await untilQuiet(() => cpuSecondsOf(pidOf(worker)));
+  }
   return {
     apiUrl,
     apiKey,
@@ -125,7 +161,8 @@ async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
     cpuSeconds: () => {
       const own = process.cpuUsage();
       const out: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
-      for (const p of listProcesses(runDir)) if (p.alive) out[p.name] = cpuSecondsOf(p.pid);
+      const table = processTable();
+      for (const p of listProcesses(runDir)) if (p.alive) out[p.name] = cpuSecondsOf(p.pid, table);
       return out;
     },
     settledRssMb: async (processName) => {
@@ -138,13 +175,28 @@ async function launch(options: PrivateStackOptions): Promise<PrivateStack> {
       return samples.sort((a, b) => a - b)[5] as number;
     },
     restartWorker: async () => {
-      await stopProcess(runDir, 'worker');
-      startWorker();
+      await Promise.all(workers.map((worker) => stopProcess(runDir, worker)));
+      for (const worker of workers) startWorker(worker);
     },
     stop: async () => {
       await stopStack(runDir);
     },
   };
+}
+
+const WORKER_READY_TIMEOUT_MS = 120_000;
+
+/** Waits until a worker process has written its alive file (after its first heartbeat), or fails with its log. */
+async function waitForWorker(runDir: string, worker: string): Promise<void> {
+  const deadline = Date.now() + WORKER_READY_TIMEOUT_MS;
+  const aliveFile = path.join(runDir, `${worker}.alive`);
+  for (;;) {
+    const status = listProcesses(runDir).find((p) => p.name === worker);
+    if (!status?.alive) throw new Error(`${worker} exited during start-up\n--- last lines of ${status?.logPath} ---\n${tail(status?.logPath ?? '')}`);
+    if (existsSync(aliveFile)) return;
+    if (Date.now() > deadline) throw new Error(`${worker} did not start within ${WORKER_READY_TIMEOUT_MS / 1000} s; see ${status.logPath}`);
+    await sleep(500);
+  }
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -162,15 +214,42 @@ async function untilQuiet(cpuSeconds: () => number): Promise<void> {
   }
 }
 
-/** utime + stime from /proc/PID/stat (fields 14 and 15, counted after the command name). */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
+/**
+ * CPU seconds of a stack process and every process under it: utime + stime of each live one, plus
+ * what their ended children used (cutime + cstime). PostgreSQL serves each connection from a
+ * process of its own, in a session of its own; the other services are one process each.
+ */
+function cpuSecondsOf(pid: number, table = processTable()): number {
+  let ticks = 0;
+  for (const pending = [pid]; pending.length > 0; ) {
+    const entry = table.get(pending.pop() as number);
+    if (!entry) continue;
+    ticks += entry.ticks;
+    pending.push(...entry.children);
   }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Every live process: its children and its own and its ended children's CPU ticks, from /proc/PID/stat. */
+function processTable(): Map<number, { children: number[]; ticks: number }> {
+  const table = new Map<number, { children: number[]; ticks: number }>();
+  const parents: [number, number][] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended since the listing
+    }
+    // After the command name: state, ppid, …; utime, stime, cutime, cstime are fields 14-17 of the file.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    table.set(pid, { children: [], ticks: [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) });
+    parents.push([pid, Number(fields[1])]);
+  }
+  for (const [pid, ppid] of parents) table.get(ppid)?.children.push(pid);
+  return table;
 }
 
 function rssKb(pid: number): number {

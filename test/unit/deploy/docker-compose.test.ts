@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import * as definitions from '../../../workflows/definitions';
 
 // No Docker engine runs the tests: this reads docker-compose.yml as Compose would (anchors and
 // merge keys resolved) and checks the shape the README promises.
@@ -40,4 +41,18 @@ test('when a service waits on another being healthy, then that one exists and ha
     if (condition === 'service_healthy') expect(services[on]?.healthcheck).toBeDefined();
   }
   expect(waits).toContainEqual({ name: 'api', on: 'worker', condition: 'service_healthy' });
+});
+
+test('when the compose file registers search attributes, then it registers every one the workflows set, with its type', () => {
+  // The dev server gets its list from scripts/stack/services.ts; a workflow that sets an attribute
+  // the server does not know fails its task, over and over.
+  const typeName: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', BOOL: 'Bool' };
+  const defined = Object.values(definitions as Record<string, unknown>)
+    .filter((v): v is { name: string; type: string } => typeof v === 'object' && v !== null && 'name' in v && 'type' in v && typeof v.type === 'string' && v.type in typeName)
+    .map((key) => `${key.name}=${typeName[key.type]}`);
+  const script = services['temporal-search-attributes']?.command?.join(' ') ?? '';
+  const registered = /for pair in ([^;]*);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+
+  expect(defined.length).toBeGreaterThan(0);
+  expect(registered.sort()).toEqual(defined.sort());
 });
