@@ -36,7 +36,7 @@ const envSchema = z.object({
    * Conversations kept in the worker's memory between messages (about 1.5 MB each); the rest are
    * rebuilt from history when they next receive a message.
    */
-  TANDEM_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).default(150),
+  TANDEM_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).default(100),
   /**
    * Queues this worker process polls. Training blocks its process for seconds, so production runs
    * `batch` in a process of its own; one process with both is fine for development and tests.
