@@ -88,10 +88,10 @@ const PRODUCT_PROCESS_ENV = { MALLOC_ARENA_MAX: '2' };
  * semi-spaces instead of 16 (the worker runs two isolates, its own and the workflow thread's), the
  * old generation collected again once it grows by half its live size, and a quiet process handing
  * memory back after 1 s of quiet instead of 8. Worker with 1,000 open conversations (bench/RESULTS.md):
- * idle 331 -> 273-276 MB, open 440 -> 402-409 MB. Node refuses the last two in NODE_OPTIONS; the compose
- * file and the Dockerfile pass the same.
+ * idle 331 -> 273-276 MB, open 440 -> 402-409 MB. Node refuses the last two in NODE_OPTIONS; the
+ * Dockerfile's entrypoint passes the same.
  */
-const PRODUCT_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50', '--gc-memory-reducer-start-delay-ms=1000'];
+export const PRODUCT_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50', '--gc-memory-reducer-start-delay-ms=1000'];
 
 /** Bundles the workflow code into the run folder for the worker processes; returns its path. */
 export function bundleWorkflows(runDir: string): string {

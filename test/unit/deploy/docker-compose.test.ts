@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as definitions from '../../../workflows/definitions';
+import { PRODUCT_NODE_FLAGS } from '../../../scripts/stack/processes';
 
 // No Docker engine runs the tests: this reads docker-compose.yml as Compose would (anchors and
 // merge keys resolved) and checks the shape the README promises.
 
 interface Service {
+  build?: string;
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
@@ -55,4 +57,17 @@ test('when the compose file registers search attributes, then it registers every
 
   expect(defined.length).toBeGreaterThan(0);
   expect(registered.sort()).toEqual(defined.sort());
+});
+
+test('when a container runs the product image, then it runs its entry file with the node flags the local stacks use', () => {
+  // The Dockerfile's entrypoint is node with the flags; each service's command names the file.
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', ...PRODUCT_NODE_FLAGS, '--import', 'tsx']);
+
+  const productServices = Object.values(services).filter((s) => s.build === '.');
+  expect(productServices.length).toBeGreaterThan(0);
+  for (const service of productServices) {
+    expect(service.command).toHaveLength(1);
+    expect(existsSync(service.command?.[0] as string)).toBe(true);
+  }
 });
