@@ -7,7 +7,7 @@ const WORD_GROUPS: Record<string, string> = {
   '-3.5': `abysmal appalling atrocious disgraceful disgusting horrendous horrible outrageous pathetic
     scam scammed scammer scammers scams fraud fraudulent worst furious livid enraged unacceptable
     incompetent incompetence thieves thief stealing stole robbed criminal lawsuit`,
-  '-3': `awful terrible useless ridiculous ludicrous absurd hate hated hates hating despise dreadful
+  '-3': `awful terrible useless ridiculous ludicrous absurd hate hated hating despise dreadful ruin ruined ruining
     nightmare disaster disastrous infuriating infuriated outraged shameful shocking lousy garbage
     trash rubbish joke sucks sucked unbelievable lied liar liars lying cheated cheat cheating`,
   '-2.5': `angry anger annoyed annoying annoyance frustrated frustrating frustration disappointed
@@ -28,8 +28,9 @@ const WORD_GROUPS: Record<string, string> = {
     bugs crash crashes crashed crashing downtime outage unavailable expensive overpriced
     complicated strange weird odd unfortunately unfortunate sorry regret doubt doubtful nervous
     impatient urgent urgently`,
-  // Words that describe what happened rather than how the customer feels about it.
-  '-1': `wrong mistake mistakes error errors issue issues declined lost missing wait waiting waited cancel cancelled canceled cancelling canceling unsure
+  // Words that describe what happened rather than how the customer feels about it; "hates" is
+  // mostly someone else's taste ("he hates black"), not the customer's anger.
+  '-1': `hates wrong mistake mistakes error errors issue issues declined lost missing wait waiting waited cancel cancelled canceled cancelling canceling unsure
     disagree hard tired`,
   '1': `ok okay fine fair decent clear interested easier works working solved fast quick quickly
     smooth`,
@@ -126,13 +127,22 @@ const LONGEST_PHRASE = Math.max(...Object.keys(PHRASES).map((phrase) => phrase.s
 interface Token {
   word: string;
   shouted: boolean;
+  /** Which clause the word is in: a negation reaches no further than its clause's punctuation. */
+  clause: number;
 }
 
 function tokens(text: string): Token[] {
-  return (text.normalize('NFKD').match(/[A-Za-z\u00C0-\u024F'’]+/g) ?? []).map((raw) => {
+  let clause = 0;
+  const words: Token[] = [];
+  for (const [raw] of text.normalize('NFKD').matchAll(/[A-Za-z\u00C0-\u024F'’]+|[.!?;,]+/g)) {
+    if (/^[.!?;,]/.test(raw)) {
+      clause += 1;
+      continue;
+    }
     const letters = raw.replace(/['’]/g, '');
-    return { word: letters.toLowerCase(), shouted: letters.length >= 2 && letters === letters.toUpperCase() };
-  });
+    words.push({ word: letters.toLowerCase(), shouted: letters.length >= 2 && letters === letters.toUpperCase(), clause });
+  }
+  return words;
 }
 
 function valenceOf(word: string): number | undefined {
@@ -189,7 +199,8 @@ function weigh(words: Token[], at: number, length: number, valence: number, butA
   const intensity = INTENSIFIERS[words[at - 1]?.word ?? ''];
   if (intensity !== undefined) weight *= intensity;
   // A phrase carries its own negation ("not working"); only single words are flipped.
-  const negated = length === 1 && words.slice(Math.max(0, at - NEGATION_SCOPE), at).some((t) => NEGATORS.has(t.word));
+  const { clause } = words[at] as Token;
+  const negated = length === 1 && words.slice(Math.max(0, at - NEGATION_SCOPE), at).some((t) => t.clause === clause && NEGATORS.has(t.word));
   if (negated) weight *= NEGATED;
   if (butAt >= 0 && at !== butAt) weight *= at < butAt ? 0.5 : 1.5;
   return weight;

@@ -15,6 +15,16 @@ describe('sentiment', () => {
     expect(scoreSentiment("I'm not satisfied")).toBeLessThan(0);
   });
 
+  it('when someone else "hates" a colour or a gift, then the question is not the customer losing their temper', () => {
+    const someoneElsesTaste = scoreSentiment('my son hates the colour, can i swap it for the blue one');
+    expect(someoneElsesTaste).toBeGreaterThan(-0.5);
+    expect(someoneElsesTaste).toBeGreaterThan(scoreSentiment('i hate this company'));
+  });
+
+  it('when a negation ends its sentence, then it does not flip the next sentence\'s words', () => {
+    expect(scoreSentiment('refund still not here. pathetic')).toBeLessThan(-0.7);
+  });
+
   it('when a negative word is negated, then the message is less negative than without the negation', () => {
     expect(scoreSentiment('it was not bad')).toBeGreaterThan(scoreSentiment('it was bad'));
   });

@@ -43,6 +43,17 @@ describe('understanding a customer message', () => {
     expect(hours.grounding?.articleId).toBe('kb-business_hours-1');
   });
 
+  test('when a charge is not the customer\'s or the account was taken over, then it is fraud for a person, not a payment question', async () => {
+    const charge = await understand("there's a charge from acme outfitters on my card for £64 and i never ordered anything");
+    const takenOver = await understand('someone got into my account and ordered stuff with my saved card');
+    const declined = await understand('my card keeps getting declined at checkout');
+
+    expect(charge.category).toBe('fraud');
+    expect(takenOver.category).toBe('fraud');
+    expect(declined.intent).toBe('payment_issue');
+    expect(config.categories.find((category) => category.id === 'fraud')?.handling).toBe('human');
+  });
+
   test('when the customer only greets or leaves, then it is small talk, confidently', async () => {
     const hi = await understand('hi');
     const bye = await understand('thanks, bye');
