@@ -134,8 +134,9 @@ interface Token {
 function tokens(text: string): Token[] {
   let clause = 0;
   const words: Token[] = [];
-  for (const [raw] of text.normalize('NFKD').matchAll(/[A-Za-z\u00C0-\u024F'’]+|[.!?;,]+/g)) {
-    if (/^[.!?;,]/.test(raw)) {
+  // A run of clause punctuation matches without a word: it ends the clause.
+  for (const [, raw] of text.normalize('NFKD').matchAll(/([A-Za-z\u00C0-\u024F'’]+)|[.!?;,]+/g)) {
+    if (raw === undefined) {
       clause += 1;
       continue;
     }
